@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. `make check` is what CI adds.
+SHELL := /bin/bash
+CARGO ?= cargo
+NPM ?= npm
+
+.PHONY: run test test-rust test-frontend check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+
+## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
+run: frontend-build
+	$(CARGO) build -p server
+	$(CARGO) run -q -p server -- serve --demo
+
+## Every test: Rust (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and frontend.
+test: test-rust test-frontend
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && $(NPM) test
+
+## fmt, clippy with warnings denied, OpenAPI drift, crate-graph rule.
+check: fmt clippy spec-drift deps-check
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+spec-drift:
+	@$(CARGO) run -q -p server -- openapi > /tmp/openapi.$$$$.json && \
+	  if diff -u openapi/openapi.json /tmp/openapi.$$$$.json; then rm -f /tmp/openapi.$$$$.json; \
+	  else rm -f /tmp/openapi.$$$$.json; echo "openapi/openapi.json is stale: run make openapi" >&2; exit 1; fi
+
+## domain is pure: no database, no web framework.
+deps-check:
+	@if $(CARGO) tree -p domain -e normal --prefix none | grep -Ei '^(diesel|actix|tokio|calamine|rust_xlsxwriter)[ -]'; then \
+	  echo "crates/domain must not depend on frameworks or I/O crates" >&2; exit 1; fi
+	@echo "crate graph ok: domain depends on no framework"
+
+## Regenerate the committed OpenAPI document.
+openapi:
+	$(CARGO) run -q -p server -- openapi > openapi/openapi.json
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+frontend-build: frontend/node_modules/.installed
+	cd frontend && $(NPM) run build
+
+## Forget the local SQLite database and generated secret.
+clean-data:
+	rm -rf data/app.db data/app.db-wal data/app.db-shm data/jwt_secret
