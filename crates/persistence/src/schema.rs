@@ -1,0 +1,172 @@
+//! The one schema both backends share. Hand-written: only types both support
+//! (BigInt ids, Text, Bool, Date, Timestamp in UTC, Double). JSON and UUIDs
+//! are stored as Text.
+
+diesel::table! {
+    /// Small key/value facts about this installation (e.g. that the demo
+    /// data was loaded).
+    app_meta (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Units of any depth: provinces, districts, communes, villages and
+    /// agencies, with validity dates (the tree changes, history stays).
+    org_units (id) {
+        id -> BigInt,
+        code -> Nullable<Text>,
+        name -> Text,
+        short_name -> Text,
+        kind -> Text,
+        unit_type -> Text,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        alt_names -> Text,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// (ancestor, descendant) pairs, including each unit with itself: subtree
+    /// queries are one indexed join on both backends.
+    org_unit_closure (ancestor_id, descendant_id) {
+        ancestor_id -> BigInt,
+        descendant_id -> BigInt,
+        depth -> Integer,
+    }
+}
+
+diesel::table! {
+    org_unit_successors (id) {
+        id -> BigInt,
+        predecessor_id -> BigInt,
+        successor_id -> BigInt,
+        effective_date -> Date,
+        weight -> Nullable<BigInt>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        full_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        primary_unit_id -> BigInt,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        key_lookup -> Text,
+        key_hash -> Text,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        service_account_id -> Nullable<BigInt>,
+        role -> Text,
+        unit_id -> BigInt,
+        granted_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        lookup -> Text,
+        token_hash -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        username -> Text,
+        client_addr -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        unit_id -> BigInt,
+        lookup -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(users -> org_units (primary_unit_id));
+diesel::joinable!(grants -> org_units (unit_id));
+diesel::joinable!(board_tokens -> org_units (unit_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    org_units,
+    org_unit_closure,
+    org_unit_successors,
+    users,
+    service_accounts,
+    grants,
+    refresh_tokens,
+    login_failures,
+    board_tokens,
+    audit_log,
+);

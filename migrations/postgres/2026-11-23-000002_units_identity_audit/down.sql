@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP TABLE board_tokens;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE grants;
+DROP TABLE service_accounts;
+DROP TABLE users;
+DROP TABLE org_unit_successors;
+DROP TABLE org_unit_closure;
+DROP TABLE org_units;
