@@ -1,0 +1,54 @@
+//! Every route, registered once: registering it here also documents it.
+
+pub mod admin;
+pub mod auth;
+pub mod system;
+pub mod units;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the whole HTTP surface (API and probes) on an app.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(system::health).service(system::ready).service(
+        utoipa_actix_web::scope("/api/v1")
+            .configure(v1)
+            .default_service(actix_web::web::to(not_found)),
+    );
+}
+
+fn v1(cfg: &mut ServiceConfig) {
+    cfg.service(system::info)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::service_token)
+        .service(auth::me)
+        .service(units::list)
+        .service(units::merge)
+        .service(units::get)
+        .service(units::successors)
+        .service(units::predecessors)
+        .service(units::create)
+        .service(units::rename)
+        .service(units::close)
+        .service(users::list)
+        .service(users::create)
+        .service(users::get)
+        .service(users::update)
+        .service(users::grants)
+        .service(users::add_grant)
+        .service(users::remove_grant)
+        .service(admin::list_service_accounts)
+        .service(admin::create_service_account)
+        .service(admin::revoke_service_account)
+        .service(admin::list_board_tokens)
+        .service(admin::create_board_token)
+        .service(admin::revoke_board_token)
+        .service(admin::audit_log);
+}
+
+/// Unknown paths under the API answer a problem, not an empty 404.
+async fn not_found() -> Result<actix_web::HttpResponse, crate::ApiError> {
+    Err(crate::ApiError::not_found())
+}

@@ -1,0 +1,11 @@
+//! The server: settings, wiring, command line. `main.rs` is a thin shell
+//! around [`cli::run`].
+
+pub mod app;
+pub mod cli;
+pub mod seed;
+pub mod settings;
+pub mod telemetry;
+
+pub use app::Application;
+pub use settings::Settings;

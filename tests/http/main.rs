@@ -1,0 +1,8 @@
+//! Black-box tests: the real server over HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod auth;
+mod migrations;
+mod platform;
+mod units;

@@ -1,0 +1,158 @@
+//! The platform skeleton: probes, problem details, OpenAPI, docs, headers,
+//! compression, metrics, SPA hosting.
+
+use blackbox::{backend_tests, workspace_root, Backend, TestApp, Value};
+
+backend_tests!(
+    health_and_ready_answer,
+    unknown_api_path_is_a_problem,
+    responses_carry_security_headers_and_request_id,
+    served_openapi_equals_committed_file,
+    docs_ui_is_served_without_internet,
+    metrics_count_requests,
+);
+
+async fn health_and_ready_answer(app: TestApp) {
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.json::<Value>().await.unwrap()["status"], "ok");
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+}
+
+async fn unknown_api_path_is_a_problem(app: TestApp) {
+    for path in ["/api/v1/no-such-thing", "/api/nothing"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "not_found");
+        assert_eq!(body["status"], 404);
+        assert_eq!(body["type"], "/problems/not_found");
+    }
+}
+
+async fn responses_carry_security_headers_and_request_id(app: TestApp) {
+    let res = app.get("/api/v1/info").await;
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
+    let id = h["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID request id: {id}");
+    let second = app.get("/api/v1/info").await;
+    assert_ne!(second.headers()["x-request-id"].to_str().unwrap(), id);
+}
+
+async fn served_openapi_equals_committed_file(app: TestApp) {
+    let served: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let committed_text = std::fs::read_to_string(workspace_root().join("openapi/openapi.json"))
+        .expect("openapi/openapi.json is committed");
+    let committed: Value = serde_json::from_str(&committed_text).unwrap();
+    assert!(
+        served == committed,
+        "openapi/openapi.json is stale: run `make openapi`"
+    );
+    assert_eq!(
+        committed_text,
+        api::openapi::document_json(),
+        "openapi/openapi.json is not formatted as `server openapi` prints it"
+    );
+    assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));
+    // Generated clients need one unique operationId per operation.
+    let mut ids: Vec<&str> = served["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationId");
+    assert!(served["components"]["schemas"]["Problem"].is_object());
+}
+
+async fn docs_ui_is_served_without_internet(app: TestApp) {
+    let redirect = app.get("/api/docs").await;
+    assert!(redirect.status().is_redirection());
+    assert_eq!(redirect.headers()["location"], "/api/docs/");
+    let page = app.get("/api/docs/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Scripts come from the server itself, not a CDN.
+    assert!(!html.contains("https://"), "docs page loads remote assets");
+    let script = app.get("/api/docs/swagger-ui-bundle.js").await;
+    assert_eq!(script.status(), 200);
+}
+
+async fn metrics_count_requests(app: TestApp) {
+    app.get("/health").await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        text.contains("app_http_requests_total{endpoint=\"/health\""),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_asked() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+}
+
+#[actix_web::test]
+async fn spa_is_served_with_fallback_to_index() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        let dir = s.data_dir.with_file_name("spa");
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("index.html"), "<html>SPA INDEX</html>").unwrap();
+        std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
+        s.server.static_dir = dir;
+    })
+    .await
+    .unwrap();
+    for path in ["/", "/tasks/42", "/board"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.text().await.unwrap(),
+            "<html>SPA INDEX</html>",
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/assets/app.js").await.text().await.unwrap(),
+        "console.log(1)"
+    );
+    let api = app.get("/api/v1/missing").await;
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+}
+
+#[actix_web::test]
+async fn without_a_built_spa_the_root_explains_how_to_build_it() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("make run"));
+}
