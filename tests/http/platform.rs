@@ -156,3 +156,47 @@ async fn without_a_built_spa_the_root_explains_how_to_build_it() {
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("make run"));
 }
+
+#[actix_web::test]
+async fn malformed_bodies_get_problems_with_stable_codes() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let url = app.url("/api/v1/auth/login");
+    let send = |body: Vec<u8>, content_type: &'static str| {
+        app.client
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let cases: [(Vec<u8>, &str, u16, &str); 3] = [
+        (
+            b"{not json".to_vec(),
+            "application/json",
+            400,
+            "invalid_json",
+        ),
+        (
+            b"username=a".to_vec(),
+            "text/plain",
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            format!(
+                "{{\"username\":\"{}\",\"password\":\"x\"}}",
+                "a".repeat(2 * 1024 * 1024)
+            )
+            .into_bytes(),
+            "application/json",
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (body, content_type, status, code) in cases {
+        let res = send(body, content_type).await.unwrap();
+        assert_eq!(res.status(), status, "{code}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["code"], code);
+    }
+}

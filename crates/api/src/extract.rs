@@ -13,6 +13,9 @@ use crate::error::{ApiError, ErrorCode};
 /// Largest JSON body accepted (uploads go through multipart with their own limit).
 pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 
+/// Largest raw body of any other kind.
+pub const PAYLOAD_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
 /// A JSON body that has been deserialised and validated; handlers that take
 /// one cannot forget validation.
 pub struct ValidJson<T>(pub T);
@@ -39,6 +42,7 @@ pub fn configure_extractors(cfg: &mut utoipa_actix_web::service_config::ServiceC
             .limit(JSON_LIMIT_BYTES)
             .error_handler(|err, _req| json_error(err).into()),
     )
+    .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT_BYTES))
     .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
     .app_data(web::PathConfig::default().error_handler(|err, _req| path_error(err).into()));
 }
