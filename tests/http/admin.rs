@@ -117,3 +117,28 @@ async fn tampering_with_the_audit_log_is_detected(app: TestApp) {
     assert!(intact.rows >= 4, "login + three creations: {intact:?}");
     assert!(broken.first_broken.is_some());
 }
+
+backend_tests!(bootstrap_administrator_can_sign_in);
+
+async fn bootstrap_administrator_can_sign_in(app: TestApp) {
+    let db = app.db.clone();
+    let weak = tokio::task::spawn_blocking(move || {
+        server::seed::reference::load_units(&db, Some(["25".to_owned()].into()))?;
+        let weak = server::seed::create_admin(&db, "root", "Quản trị", "25", "short");
+        server::seed::create_admin(&db, "root", "Quản trị", "25", "mot-mat-khau-dai-2026")?;
+        anyhow::Ok(weak)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(weak.is_err(), "a weak bootstrap password is refused");
+    let pair = TestApp::expect(app.login_pair("root", "mot-mat-khau-dai-2026").await, 200).await;
+    let me = TestApp::expect(
+        app.get_as(pair["access_token"].as_str().unwrap(), "/api/v1/me")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(me["grants"][0]["role"], "system_admin");
+    assert_eq!(me["grants"][0]["unit_name"], "Tỉnh Phú Thọ");
+}
