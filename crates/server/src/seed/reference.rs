@@ -25,20 +25,10 @@ pub fn reform_dates() -> (NaiveDate, NaiveDate) {
     )
 }
 
+/// A row of either unit list (the columns both files share; the rest are
+/// ignored).
 #[derive(Debug, Deserialize)]
-struct OldUnit {
-    level: u8,
-    code: String,
-    name: String,
-    short_name: String,
-    unit_type: String,
-    parent_code: String,
-    province_code: String,
-    alt_names: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct NewUnitRecord {
+struct UnitRecord {
     level: u8,
     code: String,
     name: String,
@@ -103,8 +93,8 @@ fn meta_key(filter: &ProvinceFilter) -> String {
 /// Loads both structures and the links between them, in one transaction.
 /// Idempotent: a second run with the same filter does nothing.
 pub fn load_units(db: &Db, new_provinces: ProvinceFilter) -> anyhow::Result<UnitsReport> {
-    let old: Vec<OldUnit> = records(OLD_UNITS)?;
-    let new: Vec<NewUnitRecord> = records(NEW_UNITS)?;
+    let old: Vec<UnitRecord> = records(OLD_UNITS)?;
+    let new: Vec<UnitRecord> = records(NEW_UNITS)?;
     let communes: Vec<CommuneLink> = records(COMMUNE_MAPPING)?;
     let provinces: Vec<ProvinceLink> = records(PROVINCE_MAPPING)?;
     let keep_new = |code: &str| new_provinces.as_ref().is_none_or(|set| set.contains(code));
