@@ -144,11 +144,16 @@ pub enum Action {
     ManageServiceAccounts,
     /// Issue and revoke tokens for public display boards.
     ManageBoardTokens,
+    /// See directives and tasks (within scope: the issuing, lead,
+    /// coordinating or follow-up unit).
+    ViewTasks,
+    /// Enter directives and assign their tasks on behalf of the committee.
+    ManageDirectives,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::ViewUnits,
         Action::ManageUnits,
         Action::ViewUsers,
@@ -157,6 +162,8 @@ impl Action {
         Action::ViewAudit,
         Action::ManageServiceAccounts,
         Action::ManageBoardTokens,
+        Action::ViewTasks,
+        Action::ManageDirectives,
     ];
 
     /// The stable code, e.g. `"manage_grants"` (for logs and the audit trail).
@@ -170,6 +177,8 @@ impl Action {
             Action::ViewAudit => "view_audit",
             Action::ManageServiceAccounts => "manage_service_accounts",
             Action::ManageBoardTokens => "manage_board_tokens",
+            Action::ViewTasks => "view_tasks",
+            Action::ManageDirectives => "manage_directives",
         }
     }
 }
@@ -184,13 +193,15 @@ impl Action {
 /// | ViewUsers | SystemAdmin, CommitteeLeader, OfficeLeader, AgencyLeader |
 /// | ManageUsers, ManageGrants | SystemAdmin, OfficeLeader, AgencyLeader |
 /// | ManageBoardTokens | SystemAdmin, OfficeLeader |
+/// | ViewTasks | every role |
+/// | ManageDirectives | SystemAdmin, CommitteeLeader, OfficeLeader, OfficeSpecialist |
 ///
 /// The Office and agency leaders manage the users of their own unit: the
 /// grant's subtree limits them (see [`authorize`]).
 pub const fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
-        Action::ViewUnits => true,
+        Action::ViewUnits | Action::ViewTasks => true,
         Action::ManageUnits | Action::ViewAudit | Action::ManageServiceAccounts => {
             matches!(role, SystemAdmin)
         }
@@ -202,6 +213,10 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
             matches!(role, SystemAdmin | OfficeLeader | AgencyLeader)
         }
         Action::ManageBoardTokens => matches!(role, SystemAdmin | OfficeLeader),
+        Action::ManageDirectives => matches!(
+            role,
+            SystemAdmin | CommitteeLeader | OfficeLeader | OfficeSpecialist
+        ),
     }
 }
 
@@ -425,23 +440,25 @@ mod tests {
             ViewAudit,
             ManageServiceAccounts,
             ManageBoardTokens,
+            ViewTasks,
+            ManageDirectives,
         ];
         // Every action has a column.
         assert_eq!(columns, Action::ALL);
         #[rustfmt::skip]
-        let table: [(Role, [bool; 8]); 11] = [
-            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board
-            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
-            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N]),
-            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y]),
-            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N]),
-            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N]),
-            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N]),
+        let table: [(Role, [bool; 10]); 11] = [
+            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board  VTask  MDir
+            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
+            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N,     Y,     Y]),
+            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y,     Y,     Y]),
+            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     Y]),
+            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N,     Y,     N]),
+            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
         ];
         // Every role has a row.
         assert_eq!(table.map(|row| row.0), Role::ALL);
