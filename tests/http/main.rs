@@ -6,4 +6,5 @@ mod admin;
 mod auth;
 mod migrations;
 mod platform;
+mod tasks;
 mod units;

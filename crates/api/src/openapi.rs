@@ -22,6 +22,8 @@ details (`application/problem+json`) with a stable `code`.",
         (name = "auth", description = "Đăng nhập, phiên, tài khoản hiện tại (sign-in, sessions, the caller)"),
         (name = "org-units", description = "Đơn vị hành chính và cơ quan (administrative units and agencies, with history)"),
         (name = "users", description = "Người dùng và phân quyền (users and grants)"),
+        (name = "directives", description = "Văn bản chỉ đạo và nhiệm vụ được giao (directives and the tasks they assign)"),
+        (name = "tasks", description = "Nhiệm vụ: danh sách, tiến độ, quy trình xử lý (tasks: list, timeline, workflow)"),
         (name = "admin", description = "Tài khoản dịch vụ, token bảng tin, nhật ký (service accounts, board tokens, audit)")
     ),
     components(schemas(Problem, ErrorCode, FieldError)),

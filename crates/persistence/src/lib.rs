@@ -9,6 +9,7 @@ pub mod identity;
 pub mod meta;
 mod migrate;
 pub mod schema;
+pub mod tasks;
 pub mod units;
 
 pub use db::{Backend, Db, DbConnection, DbOptions};

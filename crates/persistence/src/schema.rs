@@ -158,7 +158,81 @@ diesel::joinable!(grants -> org_units (unit_id));
 diesel::joinable!(board_tokens -> org_units (unit_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    directives (id) {
+        id -> BigInt,
+        issuing_unit_id -> BigInt,
+        office_unit_id -> BigInt,
+        issuer -> Text,
+        issuer_name -> Text,
+        kind -> Text,
+        number -> Text,
+        issued_on -> Date,
+        summary -> Text,
+        search_key -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        directive_id -> BigInt,
+        parent_task_id -> Nullable<BigInt>,
+        content -> Text,
+        search_key -> Text,
+        issuing_unit_id -> BigInt,
+        office_unit_id -> BigInt,
+        lead_unit_id -> BigInt,
+        specialist_id -> Nullable<BigInt>,
+        original_deadline -> Nullable<Date>,
+        deadline -> Nullable<Date>,
+        reporting_cycle -> Nullable<Text>,
+        priority -> Text,
+        tags -> Text,
+        state -> Text,
+        progress_percent -> Integer,
+        has_difficulty -> Bool,
+        completed_on -> Nullable<Date>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    task_coordinators (task_id, unit_id) {
+        task_id -> BigInt,
+        unit_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    task_events (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        at -> Timestamp,
+        note -> Text,
+        percent -> Nullable<Integer>,
+        requested_deadline -> Nullable<Date>,
+        approved -> Nullable<Bool>,
+        from_state -> Text,
+        to_state -> Text,
+        late -> Bool,
+    }
+}
+
+diesel::joinable!(tasks -> directives (directive_id));
+diesel::joinable!(task_events -> tasks (task_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    app_meta,
     org_units,
     org_unit_closure,
     org_unit_successors,
@@ -169,4 +243,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     board_tokens,
     audit_log,
+    directives,
+    tasks,
+    task_coordinators,
+    task_events,
 );

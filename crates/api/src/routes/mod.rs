@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod system;
+pub mod tasks;
 pub mod units;
 pub mod users;
 
@@ -45,7 +46,14 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(admin::list_board_tokens)
         .service(admin::create_board_token)
         .service(admin::revoke_board_token)
-        .service(admin::audit_log);
+        .service(admin::audit_log)
+        .service(tasks::create_directive)
+        .service(tasks::list_directives)
+        .service(tasks::get_directive)
+        .service(tasks::create_directive_task)
+        .service(tasks::list_tasks)
+        .service(tasks::get_task)
+        .service(tasks::act_on_task);
 }
 
 /// Unknown paths under the API answer a problem, not an empty 404.

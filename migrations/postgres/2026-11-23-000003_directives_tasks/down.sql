@@ -1,0 +1,4 @@
+DROP TABLE task_events;
+DROP TABLE task_coordinators;
+DROP TABLE tasks;
+DROP TABLE directives;

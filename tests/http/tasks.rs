@@ -1,0 +1,436 @@
+//! Directive tracking over HTTP: the whole life of a task as the right
+//! roles, refusals for the wrong ones, timeliness and list filters.
+
+use blackbox::{backend_tests, json, TestApp, Value};
+
+backend_tests!(demo:
+    a_task_from_assignment_to_confirmation,
+    task_list_filters_scope_and_timeliness,
+);
+
+fn days_from_today(days: i64) -> String {
+    (chrono::Utc::now().naive_utc() + chrono::Duration::hours(7) + chrono::Duration::days(days))
+        .date()
+        .to_string()
+}
+
+struct Fixture {
+    office: i64,
+    province: i64,
+    finance: i64,
+    construction: i64,
+    specialist_id: i64,
+}
+
+async fn fixture(app: &TestApp, specialist: &str) -> Fixture {
+    let me = TestApp::expect(app.get_as(specialist, "/api/v1/me").await, 200).await;
+    Fixture {
+        office: app.unit_id(specialist, "Văn phòng UBND tỉnh Phú Thọ").await,
+        province: app.unit_id(specialist, "Tỉnh Phú Thọ").await,
+        finance: app.unit_id(specialist, "Sở Tài chính").await,
+        construction: app.unit_id(specialist, "Sở Xây dựng").await,
+        specialist_id: me["id"].as_i64().unwrap(),
+    }
+}
+
+async fn act(app: &TestApp, token: &str, task: i64, body: Value, status: u16) -> Value {
+    TestApp::expect(
+        app.post_as(token, &format!("/api/v1/tasks/{task}/actions"), &body)
+            .await,
+        status,
+    )
+    .await
+}
+
+async fn a_task_from_assignment_to_confirmation(app: TestApp) {
+    let specialist = app.token("vp.chuyenvien").await;
+    let office_leader = app.token("vp.lanhdao").await;
+    let officer = app.token("sotc.canbo").await;
+    let agency_leader = app.token("sotc.lanhdao").await;
+    let commune = app.token("xa.tanson").await;
+    let appraiser = app.token("soxd.thamdinh").await;
+    let f = fixture(&app, &specialist).await;
+    let directive = TestApp::expect(
+        app.post_as(
+            &specialist,
+            "/api/v1/directives",
+            &json!({
+                "issuing_unit_id": f.province, "office_unit_id": f.office,
+                "issuer": "vice_chair", "issuer_name": "Phó Chủ tịch UBND tỉnh",
+                "kind": "conclusion_notice", "number": "3784/TB-UBND",
+                "issued_on": days_from_today(-40),
+                "summary": "Kết luận về đẩy nhanh tiến độ giải ngân vốn đầu tư công",
+                "tasks": [{
+                    "content": "Rà soát, điều chuyển vốn của các dự án giải ngân chậm",
+                    "lead_unit_id": f.finance, "coordinating_unit_ids": [f.construction],
+                    "specialist_id": f.specialist_id, "deadline": days_from_today(-2),
+                    "priority": "high"
+                }]
+            }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let task = directive["tasks"][0]["id"].as_i64().unwrap();
+    assert_eq!(directive["tasks"][0]["state"], "assigned");
+    assert_eq!(directive["tasks"][0]["timeliness"], "overdue");
+    assert_eq!(directive["tasks"][0]["colour"], "red");
+    // The same number and date twice is a conflict.
+    let dup = app
+        .post_as(&specialist, "/api/v1/directives", &json!({
+            "issuing_unit_id": f.province, "office_unit_id": f.office, "issuer": "chair",
+            "kind": "conclusion_notice", "number": "3784/TB-UBND", "issued_on": days_from_today(-40),
+            "summary": "Trùng"}))
+        .await;
+    assert_eq!(dup.status(), 409);
+    // Outside every grant: not found. An observer may look but not act.
+    TestApp::expect(
+        app.get_as(&commune, &format!("/api/v1/tasks/{task}")).await,
+        404,
+    )
+    .await;
+    let seen = TestApp::expect(
+        app.get_as(&appraiser, &format!("/api/v1/tasks/{task}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["parties"], json!(["observer"]));
+    assert_eq!(seen["available_actions"], json!([]));
+    let refused = act(
+        &app,
+        &appraiser,
+        task,
+        json!({"action": "report_progress", "percent": 10}),
+        403,
+    )
+    .await;
+    assert_eq!(refused["code"], "forbidden");
+    // The lead agency works on it.
+    let accepted = act(&app, &officer, task, json!({"action": "accept"}), 200).await;
+    assert_eq!(accepted["state"], "in_progress");
+    act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "report_progress", "percent": 40, "note": "Đã rà soát 12 dự án"}),
+        200,
+    )
+    .await;
+    let bad = act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "report_progress", "percent": 140}),
+        422,
+    )
+    .await;
+    assert_eq!(bad["errors"][0]["field"], "percent");
+    let flagged = act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "report_difficulty", "note": "Chưa có ý kiến của Bộ"}),
+        200,
+    )
+    .await;
+    assert_eq!(flagged["has_difficulty"], true);
+    act(
+        &app,
+        &specialist,
+        task,
+        json!({"action": "remind", "note": "Đề nghị khẩn trương báo cáo"}),
+        200,
+    )
+    .await;
+    // An extension is asked for and approved; the original deadline stays.
+    let asked = act(&app, &agency_leader, task, json!({"action": "request_extension", "new_deadline": days_from_today(1), "reason": "Chờ ý kiến Bộ Tài chính"}), 200).await;
+    assert!(
+        asked["available_actions"].as_array().unwrap().is_empty()
+            || asked["state"] == "in_progress"
+    );
+    act(&app, &agency_leader, task, json!({"action": "request_extension", "new_deadline": days_from_today(5), "reason": "Lần hai"}), 409).await;
+    TestApp::expect(
+        app.get_as(&officer, &format!("/api/v1/tasks/{task}")).await,
+        200,
+    )
+    .await;
+    let decision = act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "decide_extension", "approve": true}),
+        403,
+    )
+    .await;
+    assert_eq!(decision["code"], "forbidden");
+    let extended = act(
+        &app,
+        &office_leader,
+        task,
+        json!({"action": "decide_extension", "approve": true}),
+        200,
+    )
+    .await;
+    assert_eq!(extended["deadline"], days_from_today(1));
+    assert_eq!(extended["original_deadline"], days_from_today(-2));
+    assert_eq!(extended["timeliness"], "due_soon");
+    // Shorten it back to the past to exercise a late completion: a second
+    // extension request to yesterday is refused (must be later than today).
+    act(
+        &app,
+        &agency_leader,
+        task,
+        json!({"action": "request_extension", "new_deadline": days_from_today(-1), "reason": "x"}),
+        422,
+    )
+    .await;
+    // Completion: proposed, returned by the specialist, proposed again,
+    // reviewed, returned by the leadership, proposed, reviewed, confirmed.
+    act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "propose_completion", "result": ""}),
+        422,
+    )
+    .await;
+    let proposed = act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "propose_completion", "result": "Đã điều chuyển 120 tỷ đồng"}),
+        200,
+    )
+    .await;
+    assert_eq!(proposed["state"], "completion_proposed");
+    let returned = act(
+        &app,
+        &specialist,
+        task,
+        json!({"action": "review", "accept": false}),
+        422,
+    )
+    .await;
+    assert_eq!(returned["errors"][0]["field"], "reason");
+    act(
+        &app,
+        &specialist,
+        task,
+        json!({"action": "review", "accept": false, "reason": "Thiếu danh mục dự án"}),
+        200,
+    )
+    .await;
+    act(&app, &officer, task, json!({"action": "propose_completion", "result": "Đã điều chuyển 120 tỷ đồng, kèm danh mục"}), 200).await;
+    let reviewed = act(
+        &app,
+        &specialist,
+        task,
+        json!({"action": "review", "accept": true}),
+        200,
+    )
+    .await;
+    assert_eq!(reviewed["state"], "reviewed");
+    // Only the leadership confirms.
+    act(&app, &officer, task, json!({"action": "confirm"}), 403).await;
+    act(&app, &specialist, task, json!({"action": "confirm"}), 403).await;
+    act(
+        &app,
+        &office_leader,
+        task,
+        json!({"action": "return", "reason": "Bổ sung số liệu giải ngân"}),
+        200,
+    )
+    .await;
+    act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "propose_completion", "result": "Bổ sung số liệu"}),
+        200,
+    )
+    .await;
+    act(
+        &app,
+        &specialist,
+        task,
+        json!({"action": "review", "accept": true}),
+        200,
+    )
+    .await;
+    let done = act(
+        &app,
+        &office_leader,
+        task,
+        json!({"action": "confirm"}),
+        200,
+    )
+    .await;
+    assert_eq!(done["state"], "completed");
+    assert_eq!(done["timeliness"], "completed_on_time");
+    assert_eq!(done["colour"], "blue");
+    // A closed task only takes comments and (by the leadership) reopening.
+    act(
+        &app,
+        &officer,
+        task,
+        json!({"action": "report_progress", "percent": 100}),
+        409,
+    )
+    .await;
+    let timeline: Vec<String> = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        timeline,
+        vec![
+            "accept",
+            "report_progress",
+            "report_difficulty",
+            "remind",
+            "request_extension",
+            "decide_extension",
+            "propose_completion",
+            "review",
+            "propose_completion",
+            "review",
+            "return",
+            "propose_completion",
+            "review",
+            "confirm"
+        ]
+    );
+    let admin = app.token("admin").await;
+    let audit = TestApp::expect(
+        app.get_as(
+            &admin,
+            &format!("/api/v1/audit?entity=task&entity_id={task}&limit=100"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(audit["total"], 15, "task.create plus one row per step");
+}
+
+async fn task_list_filters_scope_and_timeliness(app: TestApp) {
+    let specialist = app.token("vp.chuyenvien").await;
+    let f = fixture(&app, &specialist).await;
+    let tasks = json!([
+        {"content": "Báo cáo quyết toán vốn", "lead_unit_id": f.finance, "deadline": days_from_today(-1)},
+        {"content": "Kiểm tra chất lượng công trình", "lead_unit_id": f.construction, "deadline": days_from_today(2)},
+        {"content": "Theo dõi giá vật liệu xây dựng", "lead_unit_id": f.construction, "deadline": days_from_today(30)},
+        {"content": "Cập nhật cơ sở dữ liệu giá", "lead_unit_id": f.finance}
+    ]);
+    let created = TestApp::expect(
+        app.post_as(
+            &specialist,
+            "/api/v1/directives",
+            &json!({
+            "issuing_unit_id": f.province, "office_unit_id": f.office, "issuer": "chair",
+            "kind": "directive", "number": "12/CT-UBND", "issued_on": days_from_today(-10),
+            "summary": "Chỉ thị về quản lý đầu tư xây dựng", "tasks": tasks}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let classes: Vec<&str> = created["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["timeliness"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        classes,
+        vec!["overdue", "due_soon", "on_time", "no_deadline"]
+    );
+    let total = |v: &Value| v["total"].as_i64().unwrap();
+    for (class, expected) in [
+        ("overdue", 1),
+        ("due_soon", 1),
+        ("on_time", 1),
+        ("no_deadline", 1),
+        ("completed_late", 0),
+    ] {
+        let page = TestApp::expect(
+            app.get_as(&specialist, &format!("/api/v1/tasks?timeliness={class}"))
+                .await,
+            200,
+        )
+        .await;
+        assert_eq!(total(&page), expected, "{class}");
+        assert!(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["timeliness"] == class),
+            "{class}"
+        );
+    }
+    let found = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/tasks?q=chat+luong+cong+trinh")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(total(&found), 1);
+    let by_lead = TestApp::expect(
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/tasks?lead_unit_id={}", f.construction),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(total(&by_lead), 2);
+    // Deadline order, standing tasks last.
+    let all = TestApp::expect(app.get_as(&specialist, "/api/v1/tasks").await, 200).await;
+    let contents: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents.last(), Some(&"Cập nhật cơ sở dữ liệu giá"));
+    // Each agency sees its own; a commune sees none.
+    let finance_view = TestApp::expect(
+        app.get_as(&app.token("sotc.canbo").await, "/api/v1/tasks")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(total(&finance_view), 2);
+    let commune_view = TestApp::expect(
+        app.get_as(&app.token("xa.tanson").await, "/api/v1/tasks")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(total(&commune_view), 0);
+    let directives = TestApp::expect(
+        app.get_as(&app.token("sotc.canbo").await, "/api/v1/directives")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(total(&directives), 1);
+    // An agency officer cannot record directives.
+    let denied = app.post_as(&app.token("sotc.canbo").await, "/api/v1/directives", &json!({
+        "issuing_unit_id": f.province, "office_unit_id": f.office, "issuer": "chair",
+        "kind": "directive", "number": "13/CT-UBND", "issued_on": days_from_today(-1), "summary": "x"})).await;
+    assert_eq!(denied.status(), 404);
+    let bad = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/tasks?timeliness=purple")
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(bad["code"], "invalid_query");
+}
