@@ -6,6 +6,7 @@ use blackbox::{backend_tests, json, TestApp, Value};
 backend_tests!(demo:
     a_task_from_assignment_to_confirmation,
     task_list_filters_scope_and_timeliness,
+    statistics_match_a_hand_computed_fixture,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -433,4 +434,129 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
     )
     .await;
     assert_eq!(bad["code"], "invalid_query");
+}
+
+async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
+    let specialist = app.token("vp.chuyenvien").await;
+    let officer = app.token("sotc.canbo").await;
+    let office_leader = app.token("vp.lanhdao").await;
+    let f = fixture(&app, &specialist).await;
+    let created = TestApp::expect(
+        app.post_as(&specialist, "/api/v1/directives", &json!({
+            "issuing_unit_id": f.province, "office_unit_id": f.office, "issuer": "vice_chair",
+            "kind": "meeting_conclusion", "number": "45/TB-UBND", "issued_on": days_from_today(-20),
+            "summary": "Kết luận giao ban tháng",
+            "tasks": [
+                {"content": "A quá hạn", "lead_unit_id": f.finance, "deadline": days_from_today(-3), "specialist_id": f.specialist_id},
+                {"content": "B thường xuyên", "lead_unit_id": f.finance, "reporting_cycle": "monthly"},
+                {"content": "C hoàn thành đúng hạn", "lead_unit_id": f.finance, "deadline": days_from_today(20)},
+                {"content": "D sắp đến hạn", "lead_unit_id": f.construction, "deadline": days_from_today(1)},
+                {"content": "E trong hạn", "lead_unit_id": f.construction, "deadline": days_from_today(40)},
+                {"content": "F bị hủy", "lead_unit_id": f.construction, "deadline": days_from_today(5)}
+            ]})).await,
+        201,
+    )
+    .await;
+    let id = |i: usize| created["tasks"][i]["id"].as_i64().unwrap();
+    act(&app, &officer, id(2), json!({"action": "accept"}), 200).await;
+    act(
+        &app,
+        &officer,
+        id(2),
+        json!({"action": "propose_completion", "result": "Xong"}),
+        200,
+    )
+    .await;
+    act(
+        &app,
+        &specialist,
+        id(2),
+        json!({"action": "review", "accept": true}),
+        200,
+    )
+    .await;
+    act(
+        &app,
+        &office_leader,
+        id(2),
+        json!({"action": "confirm"}),
+        200,
+    )
+    .await;
+    act(
+        &app,
+        &office_leader,
+        id(5),
+        json!({"action": "cancel", "reason": "Giao lại đơn vị khác"}),
+        200,
+    )
+    .await;
+
+    let stats = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/task-stats?group_by=lead_unit")
+            .await,
+        200,
+    )
+    .await;
+    let rows = stats["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let finance = rows.iter().find(|r| r["label"] == "Sở Tài chính").unwrap();
+    assert_eq!(
+        finance["counts"],
+        json!({"total": 3, "on_time": 0, "due_soon": 0, "overdue": 1, "completed_on_time": 1, "completed_late": 0, "no_deadline": 1})
+    );
+    assert_eq!(finance["on_time_rate_bp"], 10000);
+    let construction = rows.iter().find(|r| r["label"] == "Sở Xây dựng").unwrap();
+    assert_eq!(
+        construction["counts"],
+        json!({"total": 2, "on_time": 1, "due_soon": 1, "overdue": 0, "completed_on_time": 0, "completed_late": 0, "no_deadline": 0})
+    );
+    assert!(construction["on_time_rate_bp"].is_null());
+    assert_eq!(
+        stats["total"]["counts"]["total"], 5,
+        "the cancelled task is not counted"
+    );
+    let by_issuer = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/task-stats?group_by=issuer")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(by_issuer["rows"][0]["key"], "vice_chair");
+    assert_eq!(by_issuer["rows"][0]["label"], "Phó Chủ tịch UBND");
+    let by_specialist = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/task-stats?group_by=specialist")
+            .await,
+        200,
+    )
+    .await;
+    let named: Vec<&str> = by_specialist["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["label"].as_str().unwrap())
+        .collect();
+    assert!(named.contains(&"Lê Minh Tuấn"), "{named:?}");
+    let by_quarter = TestApp::expect(
+        app.get_as(&specialist, "/api/v1/task-stats?group_by=quarter")
+            .await,
+        200,
+    )
+    .await;
+    let sum: i64 = by_quarter["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["counts"]["total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 5);
+    // The finance officer's statistics cover only its own tasks.
+    let own = TestApp::expect(app.get_as(&officer, "/api/v1/task-stats").await, 200).await;
+    assert_eq!(own["total"]["counts"]["total"], 3);
+    TestApp::expect(
+        app.get_as(&specialist, "/api/v1/task-stats?group_by=planet")
+            .await,
+        400,
+    )
+    .await;
 }

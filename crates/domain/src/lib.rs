@@ -7,6 +7,7 @@ pub mod money;
 pub mod ntm;
 pub mod password;
 pub mod task_parties;
+pub mod task_stats;
 pub mod tasks;
 pub mod text;
 pub mod units;

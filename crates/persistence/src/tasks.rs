@@ -542,3 +542,46 @@ pub fn pending_extension(
         .optional()?;
     Ok(last.filter(|e| e.kind == "request_extension"))
 }
+
+/// What statistics need of a task.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct TaskStatRow {
+    pub id: i64,
+    pub directive_id: i64,
+    pub lead_unit_id: UnitId,
+    pub specialist_id: Option<i64>,
+    pub state: String,
+    pub original_deadline: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+}
+
+/// Every task matching the filter (paging ignored), cancelled ones left
+/// out, with the columns statistics need.
+pub fn stat_rows(conn: &mut DbConnection, f: &TaskFilter) -> PersistenceResult<Vec<TaskStatRow>> {
+    Ok(task_query!(f)
+        .filter(tasks::state.ne("cancelled"))
+        .order(tasks::id)
+        .select((
+            tasks::id,
+            tasks::directive_id,
+            tasks::lead_unit_id,
+            tasks::specialist_id,
+            tasks::state,
+            tasks::original_deadline,
+            tasks::deadline,
+            tasks::completed_on,
+        ))
+        .load(conn)?)
+}
+
+/// The issuer of each directive.
+pub fn directive_issuers(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> PersistenceResult<Vec<(i64, String)>> {
+    Ok(directives::table
+        .filter(directives::id.eq_any(ids))
+        .select((directives::id, directives::issuer))
+        .load(conn)?)
+}

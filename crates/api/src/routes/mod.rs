@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod system;
+pub mod task_stats;
 pub mod tasks;
 pub mod units;
 pub mod users;
@@ -53,7 +54,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::create_directive_task)
         .service(tasks::list_tasks)
         .service(tasks::get_task)
-        .service(tasks::act_on_task);
+        .service(tasks::act_on_task)
+        .service(task_stats::task_stats);
 }
 
 /// Unknown paths under the API answer a problem, not an empty 404.

@@ -497,7 +497,7 @@ pub async fn create_directive_task(
 }
 
 /// Scope roots for reading tasks; `Err` when the actor may read none.
-fn task_roots(actor: &Actor) -> ApiResult<Option<Vec<i64>>> {
+pub fn task_roots(actor: &Actor) -> ApiResult<Option<Vec<i64>>> {
     match access::scope_units(&actor.grants, Action::ViewTasks) {
         Scope::All => Ok(None),
         Scope::Units(units) if units.is_empty() => Err(denied(access::Denial::Forbidden)),
@@ -590,7 +590,7 @@ pub async fn get_directive(
     Ok(web::Json(directive))
 }
 
-fn base_filter(roots: Option<Vec<i64>>) -> TaskFilter {
+pub fn base_filter(roots: Option<Vec<i64>>) -> TaskFilter {
     TaskFilter {
         roots,
         directive_id: None,

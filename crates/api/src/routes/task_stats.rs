@@ -1,0 +1,219 @@
+//! Task statistics: counts per timeliness class and the on-time completion
+//! rate, grouped by lead unit, issuer, specialist, month or quarter of the
+//! deadline, against the current or the original deadline.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{get, web};
+use chrono::{Datelike, NaiveDate};
+use domain::task_stats::TimelinessCounts;
+use domain::tasks::{self as rules, DeadlineBasis, TaskState};
+use persistence::tasks::{self as store, TaskStatRow};
+use persistence::DbConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::actor::Actor;
+use crate::error::{ApiResult, Problem};
+use crate::routes::tasks::{base_filter, task_roots, today, DUE_SOON_DAYS};
+use crate::state::AppState;
+
+/// What the rows of the statistics are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    LeadUnit,
+    Issuer,
+    Specialist,
+    Month,
+    Quarter,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// Rows per lead unit (default), issuer, specialist, or deadline month
+    /// or quarter.
+    pub group_by: Option<GroupBy>,
+    /// Judge timeliness against the current deadline (default, after
+    /// extensions) or the original one.
+    pub basis: Option<DeadlineBasis>,
+    pub issuing_unit_id: Option<i64>,
+    /// Only tasks whose deadline falls in this range.
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+}
+
+/// One row of the statistics.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatsRow {
+    /// Stable key: a unit or user id, an issuer code, `2026-11`, `2026-Q4`,
+    /// or `none` (no deadline / no specialist).
+    pub key: String,
+    /// What people read, Vietnamese.
+    #[schema(example = "Sở Tài chính")]
+    pub label: String,
+    pub counts: TimelinessCounts,
+    /// Completed on time among completed, in basis points (10000 = 100 %).
+    pub on_time_rate_bp: Option<u64>,
+}
+
+/// Task statistics (cancelled tasks are not counted).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskStats {
+    pub group_by: GroupBy,
+    pub basis: DeadlineBasis,
+    /// The local date the classes were computed for.
+    pub as_of: NaiveDate,
+    pub rows: Vec<StatsRow>,
+    pub total: StatsRow,
+}
+
+fn quarter_roman(q: u32) -> &'static str {
+    ["I", "II", "III", "IV"][((q.max(1) - 1) % 4) as usize]
+}
+
+/// The group key and label of a task.
+fn group_of(
+    row: &TaskStatRow,
+    by: GroupBy,
+    deadline: Option<NaiveDate>,
+    issuers: &HashMap<i64, String>,
+) -> (String, String) {
+    let none = || ("none".to_owned(), "Thường xuyên (không có hạn)".to_owned());
+    match by {
+        GroupBy::LeadUnit => (row.lead_unit_id.to_string(), String::new()),
+        GroupBy::Specialist => row
+            .specialist_id
+            .map(|id| (id.to_string(), String::new()))
+            .unwrap_or_else(|| ("none".into(), "Chưa phân công chuyên viên".into())),
+        GroupBy::Issuer => {
+            let code = issuers
+                .get(&row.directive_id)
+                .cloned()
+                .unwrap_or_else(|| "committee".into());
+            let label = match code.as_str() {
+                "chair" => "Chủ tịch UBND",
+                "vice_chair" => "Phó Chủ tịch UBND",
+                _ => "UBND (tập thể)",
+            };
+            (code, label.into())
+        }
+        GroupBy::Month => deadline.map_or_else(none, |d| {
+            (
+                format!("{}-{:02}", d.year(), d.month()),
+                format!("Tháng {:02}/{}", d.month(), d.year()),
+            )
+        }),
+        GroupBy::Quarter => deadline.map_or_else(none, |d| {
+            let q = (d.month() - 1) / 3 + 1;
+            (
+                format!("{}-Q{q}", d.year()),
+                format!("Quý {}/{}", quarter_roman(q), d.year()),
+            )
+        }),
+    }
+}
+
+fn row(key: String, label: String, counts: TimelinessCounts) -> StatsRow {
+    StatsRow {
+        key,
+        label,
+        on_time_rate_bp: counts.on_time_rate_bp(),
+        counts,
+    }
+}
+
+/// Names for unit and user keys.
+fn label_for(conn: &mut DbConnection, by: GroupBy, key: &str) -> ApiResult<Option<String>> {
+    let Ok(id) = key.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(match by {
+        GroupBy::LeadUnit => Some(persistence::units::get(conn, id)?.name),
+        GroupBy::Specialist => Some(persistence::identity::get_user(conn, id)?.full_name),
+        _ => None,
+    })
+}
+
+/// Compute the statistics for the rows the caller may see.
+pub fn compute(
+    conn: &mut DbConnection,
+    rows: &[TaskStatRow],
+    by: GroupBy,
+    basis: DeadlineBasis,
+    as_of: NaiveDate,
+) -> ApiResult<TaskStats> {
+    let directive_ids: Vec<i64> = rows.iter().map(|r| r.directive_id).collect();
+    let issuers: HashMap<i64, String> = if by == GroupBy::Issuer {
+        store::directive_issuers(conn, &directive_ids)?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut groups: BTreeMap<String, (String, TimelinessCounts)> = BTreeMap::new();
+    let mut total = TimelinessCounts::default();
+    for r in rows {
+        let state = TaskState::parse(&r.state).unwrap_or(TaskState::Assigned);
+        let deadline = rules::effective_deadline(r.original_deadline, r.deadline, basis);
+        let class = rules::classify(state, deadline, r.completed_on, as_of, DUE_SOON_DAYS);
+        let (key, label) = group_of(r, by, deadline, &issuers);
+        let entry = groups
+            .entry(key)
+            .or_insert_with(|| (label, TimelinessCounts::default()));
+        entry.1.add(class);
+        total.add(class);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (key, (label, counts)) in groups {
+        let label = match label_for(conn, by, &key)? {
+            Some(name) => name,
+            None => label,
+        };
+        out.push(row(key, label, counts));
+    }
+    if matches!(by, GroupBy::LeadUnit | GroupBy::Specialist) {
+        out.sort_by(|a, b| a.label.cmp(&b.label).then(a.key.cmp(&b.key)));
+    }
+    Ok(TaskStats {
+        group_by: by,
+        basis,
+        as_of,
+        rows: out,
+        total: row("total".into(), "Tổng cộng".into(), total),
+    })
+}
+
+/// Statistics of the tasks the caller may see.
+#[utoipa::path(
+    operation_id = "get_task_stats",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses((status = 200, body = TaskStats), (status = 400, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/task-stats")]
+pub async fn task_stats(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<StatsQuery>,
+) -> ApiResult<web::Json<TaskStats>> {
+    let q = query.into_inner();
+    let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
+    let basis = q.basis.unwrap_or(DeadlineBasis::Current);
+    let filter = store::TaskFilter {
+        issuing_unit_id: q.issuing_unit_id,
+        deadline_from: q.deadline_from,
+        deadline_to: q.deadline_to,
+        ..base_filter(task_roots(&actor)?)
+    };
+    let stats = state
+        .db
+        .run(move |conn| {
+            let rows = store::stat_rows(conn, &filter)?;
+            compute(conn, &rows, by, basis, today())
+        })
+        .await?;
+    Ok(web::Json(stats))
+}
