@@ -7,6 +7,7 @@ backend_tests!(demo:
     a_task_from_assignment_to_confirmation,
     task_list_filters_scope_and_timeliness,
     statistics_match_a_hand_computed_fixture,
+    demo_data_holds_every_state_and_timeliness_class,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -559,4 +560,65 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         400,
     )
     .await;
+}
+
+async fn demo_data_holds_every_state_and_timeliness_class(app: TestApp) {
+    let leader = app.token("lanhdao.ubnd").await;
+    let page = TestApp::expect(app.get_as(&leader, "/api/v1/tasks?limit=500").await, 200).await;
+    let mut states: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    states.sort();
+    states.dedup();
+    assert_eq!(
+        states,
+        vec![
+            "assigned",
+            "cancelled",
+            "completed",
+            "completion_proposed",
+            "decline_proposed",
+            "in_progress",
+            "reviewed"
+        ]
+    );
+    let mut classes: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["timeliness"].as_str().unwrap())
+        .collect();
+    classes.sort();
+    classes.dedup();
+    assert_eq!(
+        classes,
+        vec![
+            "completed_late",
+            "completed_on_time",
+            "due_soon",
+            "no_deadline",
+            "on_time",
+            "overdue"
+        ]
+    );
+    // The timeline of a confirmed demo task was written through the rules.
+    let done = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["state"] == "completed")
+        .unwrap();
+    let detail = TestApp::expect(
+        app.get_as(&leader, &format!("/api/v1/tasks/{}", done["id"]))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        detail["timeline"].as_array().unwrap().last().unwrap()["kind"],
+        "confirm"
+    );
 }

@@ -147,7 +147,9 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn load_actor(
+/// The actor for a principal, with its current grants (also used by the
+/// demo seed to act through the same rules as the API).
+pub fn load_actor(
     conn: &mut DbConnection,
     principal: Principal,
     meta: RequestMeta,

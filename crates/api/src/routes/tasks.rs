@@ -292,7 +292,7 @@ fn field(field: &str, code: &str, message: &str) -> ApiError {
 
 /// Checks a task's units and people and stores it with its `task.create`
 /// audit row.
-fn create_task(
+pub fn create_task(
     conn: &mut DbConnection,
     actor: &Actor,
     directive: &DirectiveRow,
@@ -392,6 +392,55 @@ fn create_task(
     Ok(row)
 }
 
+/// Records a directive and its tasks after checking who may and what is
+/// valid (also used by the demo seed).
+pub fn record_directive(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    body: &NewDirectiveBody,
+) -> ApiResult<Directive> {
+    actor.authorize_unit(conn, Action::ManageDirectives, body.office_unit_id)?;
+    let office = units::get(conn, body.office_unit_id)?;
+    if office.kind != "agency" || office.parent_id != Some(body.issuing_unit_id) {
+        return Err(field(
+            "office_unit_id",
+            "not_the_office",
+            "Văn phòng phải là cơ quan trực thuộc đơn vị ban hành \
+             (the office must be an agency directly under the issuing unit)",
+        ));
+    }
+    let row = store::insert_directive(
+        conn,
+        &NewDirective {
+            issuing_unit_id: body.issuing_unit_id,
+            office_unit_id: body.office_unit_id,
+            issuer: body.issuer.as_str().into(),
+            issuer_name: domain::text::canonical(&body.issuer_name),
+            kind: body.kind.as_str().into(),
+            number: domain::text::canonical(&body.number),
+            issued_on: body.issued_on,
+            summary: domain::text::canonical(&body.summary),
+            created_by: actor.user_id(),
+        },
+    )?;
+    persistence::audit::append(
+        conn,
+        actor.audit(
+            "directive.create",
+            "directive",
+            row.id,
+            None,
+            Some(serde_json::json!({"number": row.number, "issued_on": row.issued_on, "summary": row.summary})),
+        ),
+    )?;
+    let mut tasks = Vec::new();
+    for (i, task) in body.tasks.iter().enumerate() {
+        tasks.push(create_task(conn, actor, &row, task, Some(i))?);
+    }
+    let tasks = task_views(conn, tasks)?;
+    Ok(directive_view(row, tasks))
+}
+
 /// Record a directive and assign its tasks (the Committee's leaders and
 /// its Office).
 #[utoipa::path(
@@ -416,48 +465,7 @@ pub async fn create_directive(
     let body = body.0;
     let directive = state
         .db
-        .write(move |conn| -> ApiResult<Directive> {
-            actor.authorize_unit(conn, Action::ManageDirectives, body.office_unit_id)?;
-            let office = units::get(conn, body.office_unit_id)?;
-            if office.kind != "agency" || office.parent_id != Some(body.issuing_unit_id) {
-                return Err(field(
-                    "office_unit_id",
-                    "not_the_office",
-                    "Văn phòng phải là cơ quan trực thuộc đơn vị ban hành \
-                     (the office must be an agency directly under the issuing unit)",
-                ));
-            }
-            let row = store::insert_directive(
-                conn,
-                &NewDirective {
-                    issuing_unit_id: body.issuing_unit_id,
-                    office_unit_id: body.office_unit_id,
-                    issuer: body.issuer.as_str().into(),
-                    issuer_name: domain::text::canonical(&body.issuer_name),
-                    kind: body.kind.as_str().into(),
-                    number: domain::text::canonical(&body.number),
-                    issued_on: body.issued_on,
-                    summary: domain::text::canonical(&body.summary),
-                    created_by: actor.user_id(),
-                },
-            )?;
-            persistence::audit::append(
-                conn,
-                actor.audit(
-                    "directive.create",
-                    "directive",
-                    row.id,
-                    None,
-                    Some(serde_json::json!({"number": row.number, "issued_on": row.issued_on, "summary": row.summary})),
-                ),
-            )?;
-            let mut tasks = Vec::new();
-            for (i, task) in body.tasks.iter().enumerate() {
-                tasks.push(create_task(conn, &actor, &row, task, Some(i))?);
-            }
-            let tasks = task_views(conn, tasks)?;
-            Ok(directive_view(row, tasks))
-        })
+        .write(move |conn| record_directive(conn, &actor, &body))
         .await?;
     Ok(HttpResponse::Created().json(directive))
 }
@@ -879,7 +887,7 @@ fn action_note(action: &TaskAction) -> String {
 
 /// One workflow step, in one transaction: the rule decides, the task and
 /// its timeline change, the audit trail records it.
-fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction) -> ApiResult<()> {
+pub fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction) -> ApiResult<()> {
     let row = store::get_task(conn, id)?;
     let parties = task_parties(conn, actor, &row)?;
     let state = TaskState::parse(&row.state).unwrap_or(TaskState::Assigned);

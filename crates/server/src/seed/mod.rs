@@ -2,6 +2,7 @@
 //! `make run` always shows something real. Every step is idempotent.
 
 pub mod reference;
+mod tasks;
 
 use std::collections::BTreeSet;
 
@@ -141,7 +142,11 @@ fn ensure_agencies(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<
     Ok(())
 }
 
-fn unit_for(conn: &mut DbConnection, province: UnitId, name: &str) -> anyhow::Result<UnitId> {
+pub(crate) fn unit_for(
+    conn: &mut DbConnection,
+    province: UnitId,
+    name: &str,
+) -> anyhow::Result<UnitId> {
     if name == "province" {
         return Ok(province);
     }
@@ -197,11 +202,20 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         persistence::meta::set(conn, "demo_seeded", "1")?;
         Ok(())
     })?;
+    let tasks = db.write_blocking(|conn| -> anyhow::Result<usize> {
+        let province = demo_province(conn)?;
+        tasks::load(conn, province)
+    })?;
     let mut out = String::new();
     if !units.skipped {
         out.push_str(&format!(
             "Đã nạp đơn vị hành chính (units loaded): {} trước / {} sau 01/07/2025, {} liên kết sáp nhập\n",
             units.old_units, units.new_units, units.links
+        ));
+    }
+    if tasks > 0 {
+        out.push_str(&format!(
+            "Đã tạo {tasks} nhiệm vụ mẫu (demo tasks created)\n"
         ));
     }
     out.push_str("Tài khoản mẫu (demo logins), mật khẩu / password: ");
