@@ -197,10 +197,8 @@ struct Cast {
 fn actor(conn: &mut DbConnection, username: &str) -> anyhow::Result<Actor> {
     let user = identity::find_user_by_username(conn, username)?
         .with_context(|| format!("demo account {username} is missing"))?;
-    Ok(
-        load_actor(conn, Principal::User(user.id), RequestMeta::default())
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-    )
+    load_actor(conn, Principal::User(user.id), RequestMeta::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn unit(conn: &mut DbConnection, province: UnitId, name: &str) -> anyhow::Result<UnitId> {
