@@ -8,6 +8,7 @@ backend_tests!(demo:
     task_list_filters_scope_and_timeliness,
     statistics_match_a_hand_computed_fixture,
     demo_data_holds_every_state_and_timeliness_class,
+    the_board_works_with_a_board_token_and_nothing_else,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -621,4 +622,69 @@ async fn demo_data_holds_every_state_and_timeliness_class(app: TestApp) {
         detail["timeline"].as_array().unwrap().last().unwrap()["kind"],
         "confirm"
     );
+}
+
+async fn the_board_works_with_a_board_token_and_nothing_else(app: TestApp) {
+    let office_leader = app.token("vp.lanhdao").await;
+    let office = app
+        .unit_id(&office_leader, "Văn phòng UBND tỉnh Phú Thọ")
+        .await;
+    let created = TestApp::expect(
+        app.post_as(
+            &office_leader,
+            "/api/v1/board-tokens",
+            &json!({"name": "Phòng họp", "unit_id": office}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    let board = TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 200).await;
+    assert_eq!(board["unit_name"], "Văn phòng UBND tỉnh Phú Thọ");
+    assert_eq!(board["refresh_seconds"], 30);
+    // The demo's 19 tasks less the cancelled one.
+    assert_eq!(board["total"]["counts"]["total"], 18);
+    let tiles: i64 = board["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["counts"]["total"].as_i64().unwrap())
+        .sum();
+    assert_eq!(tiles, 18);
+    let overdue = board["overdue"].as_array().unwrap();
+    assert_eq!(
+        overdue.len() as i64,
+        board["total"]["counts"]["overdue"].as_i64().unwrap()
+    );
+    let days: Vec<i64> = overdue
+        .iter()
+        .map(|o| o["days_overdue"].as_i64().unwrap())
+        .collect();
+    let mut sorted = days.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(days, sorted, "most overdue first");
+    // Nothing but a valid board token opens it.
+    TestApp::expect(app.get("/api/v1/board").await, 401).await;
+    TestApp::expect(
+        app.get(&format!("/api/v1/board?token={office_leader}"))
+            .await,
+        401,
+    )
+    .await;
+    let with_jwt = app.get_as(&office_leader, "/api/v1/board").await;
+    assert_eq!(with_jwt.status(), 401);
+    TestApp::expect(app.get(&format!("/api/v1/board?token={token}x")).await, 401).await;
+    let id = created["board_token"]["id"].as_i64().unwrap();
+    TestApp::expect(
+        app.post_as(
+            &office_leader,
+            &format!("/api/v1/board-tokens/{id}/revoke"),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 401).await;
 }

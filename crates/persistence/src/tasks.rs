@@ -299,6 +299,9 @@ pub struct TaskFilter {
     pub q: Option<String>,
     pub today: NaiveDate,
     pub due_soon_days: u32,
+    /// Leave out tasks closed (completed or cancelled) before this day, so
+    /// views of "now" do not grow with history.
+    pub closed_since: Option<NaiveDate>,
     pub sort: TaskSort,
     pub limit: i64,
     pub offset: i64,
@@ -362,6 +365,16 @@ macro_rules! task_query {
         }
         if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
             query = query.filter(tasks::search_key.like(like_pattern(q)).escape('\\'));
+        }
+        if let Some(since) = f.closed_since {
+            query = query.filter(
+                tasks::state
+                    .eq_any(OPEN_STATES)
+                    .or(tasks::completed_on.ge(since))
+                    .or(tasks::state
+                        .eq("cancelled")
+                        .and(tasks::updated_at.ge(since.and_time(chrono::NaiveTime::MIN)))),
+            );
         }
         if let Some(class) = f.timeliness {
             let soon = f.today + chrono::Days::new(u64::from(f.due_soon_days));

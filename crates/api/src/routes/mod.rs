@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod board;
 pub mod system;
 pub mod task_stats;
 pub mod tasks;
@@ -55,7 +56,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::list_tasks)
         .service(tasks::get_task)
         .service(tasks::act_on_task)
-        .service(task_stats::task_stats);
+        .service(task_stats::task_stats)
+        .service(board::board);
 }
 
 /// Unknown paths under the API answer a problem, not an empty 404.

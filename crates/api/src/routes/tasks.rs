@@ -614,6 +614,7 @@ pub fn base_filter(roots: Option<Vec<i64>>) -> TaskFilter {
         q: None,
         today: today(),
         due_soon_days: DUE_SOON_DAYS,
+        closed_since: None,
         sort: TaskSort::DeadlineAsc,
         limit: 50,
         offset: 0,
