@@ -9,6 +9,7 @@ backend_tests!(demo:
     statistics_match_a_hand_computed_fixture,
     demo_data_holds_every_state_and_timeliness_class,
     the_board_works_with_a_board_token_and_nothing_else,
+    a_commune_forwards_part_of_a_task_to_a_village,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -687,4 +688,94 @@ async fn the_board_works_with_a_board_token_and_nothing_else(app: TestApp) {
     )
     .await;
     TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 401).await;
+}
+
+async fn a_commune_forwards_part_of_a_task_to_a_village(app: TestApp) {
+    let admin = app.token("admin").await;
+    let specialist = app.token("vp.chuyenvien").await;
+    let commune_officer = app.token("xa.tanson").await;
+    let f = fixture(&app, &specialist).await;
+    let commune = app.unit_id(&admin, "Xã Tân Sơn").await;
+    let village = TestApp::expect(
+        app.post_as(&admin, "/api/v1/org-units", &json!({"name": "Thôn Đồng Sơn", "kind": "village", "unit_type": "thôn", "parent_id": commune})).await,
+        201,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let directive = TestApp::expect(
+        app.post_as(&specialist, "/api/v1/directives", &json!({
+            "issuing_unit_id": f.province, "office_unit_id": f.office, "issuer": "committee",
+            "kind": "official_letter", "number": "77/UBND-VP", "issued_on": days_from_today(-3),
+            "summary": "Rà soát hộ nghèo cuối năm",
+            "tasks": [{"content": "Rà soát hộ nghèo trên địa bàn xã", "lead_unit_id": commune, "deadline": days_from_today(20)}]})).await,
+        201,
+    )
+    .await;
+    let parent = directive["tasks"][0]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/tasks/{parent}/subtasks");
+    // Not under the lead unit: refused in place.
+    let wrong = TestApp::expect(
+        app.post_as(
+            &commune_officer,
+            &path,
+            &json!({"content": "x", "lead_unit_id": f.finance}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(wrong["errors"][0]["field"], "lead_unit_id");
+    let late = TestApp::expect(
+        app.post_as(
+            &commune_officer,
+            &path,
+            &json!({"content": "x", "lead_unit_id": village, "deadline": days_from_today(30)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(late["errors"][0]["field"], "deadline");
+    // Only the lead unit forwards.
+    TestApp::expect(
+        app.post_as(
+            &specialist,
+            &path,
+            &json!({"content": "x", "lead_unit_id": village}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let child = TestApp::expect(
+        app.post_as(
+            &commune_officer,
+            &path,
+            &json!({"content": "Rà soát hộ nghèo thôn Đồng Sơn", "lead_unit_id": village}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(child["parent_task_id"], parent);
+    assert_eq!(child["deadline"], days_from_today(20));
+    let child_id = child["id"].as_i64().unwrap();
+    // The commune acts as the child's issuer: it can take it through to confirmation.
+    for body in [
+        json!({"action": "accept"}),
+        json!({"action": "propose_completion", "result": "Đã rà soát 45 hộ"}),
+        json!({"action": "review", "accept": true}),
+        json!({"action": "confirm"}),
+    ] {
+        act(&app, &commune_officer, child_id, body, 200).await;
+    }
+    let parent_view = TestApp::expect(
+        app.get_as(&specialist, &format!("/api/v1/tasks/{parent}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(parent_view["children"][0]["id"], child_id);
+    assert_eq!(parent_view["children"][0]["state"], "completed");
 }

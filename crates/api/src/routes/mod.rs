@@ -56,6 +56,7 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::list_tasks)
         .service(tasks::get_task)
         .service(tasks::act_on_task)
+        .service(tasks::forward_task)
         .service(task_stats::task_stats)
         .service(board::board);
 }

@@ -1012,3 +1012,128 @@ pub async fn act_on_task(
         .await?;
     Ok(web::Json(detail))
 }
+
+/// A part of a task forwarded to a unit under the lead unit.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"content": "Rà soát danh sách hộ nghèo của thôn", "lead_unit_id": 1201, "deadline": "2026-12-10"}))]
+pub struct ForwardBody {
+    #[validate(length(min = 1, max = 4000, message = "Nội dung từ 1 đến 4000 ký tự"))]
+    pub content: String,
+    /// A unit under the parent task's lead unit.
+    pub lead_unit_id: i64,
+    /// Not later than the parent's deadline; defaults to it.
+    pub deadline: Option<NaiveDate>,
+    #[serde(default = "normal")]
+    pub priority: Priority,
+}
+
+fn forward(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    parent_id: i64,
+    body: &ForwardBody,
+) -> ApiResult<TaskRow> {
+    let parent = store::get_task(conn, parent_id)?;
+    let parties = task_parties(conn, actor, &parent)?;
+    if !parties
+        .iter()
+        .any(|p| matches!(p, TaskParty::LeadAgency | TaskParty::LeadAgencyLeader))
+    {
+        return Err(denied(access::Denial::Forbidden));
+    }
+    let state = TaskState::parse(&parent.state).unwrap_or(TaskState::Assigned);
+    if !state.is_open() {
+        return Err(ApiError::with_detail(
+            ErrorCode::Conflict,
+            "Nhiệm vụ đã kết thúc, không thể giao tiếp (the task is closed)",
+        ));
+    }
+    let ancestry = units::ancestry(conn, body.lead_unit_id).map_err(|_| {
+        field(
+            "lead_unit_id",
+            "unknown",
+            "Không có đơn vị này (no such unit)",
+        )
+    })?;
+    if body.lead_unit_id == parent.lead_unit_id || !ancestry.contains(&parent.lead_unit_id) {
+        return Err(field(
+            "lead_unit_id",
+            "not_subordinate",
+            "Chỉ giao tiếp cho đơn vị trực thuộc đơn vị chủ trì (forward only to a unit under the lead unit)",
+        ));
+    }
+    let deadline = body.deadline.or(parent.deadline);
+    if let (Some(child), Some(limit)) = (deadline, parent.deadline) {
+        if child > limit {
+            return Err(field(
+                "deadline",
+                "after_parent",
+                "Thời hạn không được sau thời hạn của nhiệm vụ gốc (not later than the parent's deadline)",
+            ));
+        }
+    }
+    let row = store::insert_task(
+        conn,
+        &NewTask {
+            directive_id: parent.directive_id,
+            parent_task_id: Some(parent.id),
+            content: domain::text::canonical(&body.content),
+            issuing_unit_id: parent.lead_unit_id,
+            office_unit_id: parent.lead_unit_id,
+            lead_unit_id: body.lead_unit_id,
+            specialist_id: None,
+            deadline,
+            reporting_cycle: parent.reporting_cycle.clone(),
+            priority: body.priority.as_str().to_owned(),
+            tags: parent.tags.clone(),
+            state: TaskState::Assigned.as_str().to_owned(),
+            coordinators: Vec::new(),
+            created_by: actor.user_id(),
+        },
+    )?;
+    persistence::audit::append(
+        conn,
+        actor.audit(
+            "task.forward",
+            "task",
+            row.id,
+            None,
+            Some(serde_json::json!({"parent_task_id": parent.id, "lead_unit_id": row.lead_unit_id, "deadline": row.deadline})),
+        ),
+    )?;
+    Ok(row)
+}
+
+/// Forward part of a task to a unit under its lead unit (a commune to its
+/// villages, an agency to its divisions). The parent shows its children.
+#[utoipa::path(
+    operation_id = "forward_task",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Parent task id")),
+    request_body = ForwardBody,
+    responses(
+        (status = 201, body = Task),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/tasks/{id}/subtasks")]
+pub async fn forward_task(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: ValidJson<ForwardBody>,
+) -> ApiResult<HttpResponse> {
+    let (id, body) = (id.into_inner(), body.0);
+    let task = state
+        .db
+        .write(move |conn| -> ApiResult<Task> {
+            let row = forward(conn, &actor, id, &body)?;
+            Ok(task_views(conn, vec![row])?.remove(0))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(task))
+}
