@@ -10,6 +10,7 @@ backend_tests!(demo:
     demo_data_holds_every_state_and_timeliness_class,
     the_board_works_with_a_board_token_and_nothing_else,
     a_commune_forwards_part_of_a_task_to_a_village,
+    reminders_fire_once_per_task_and_event,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -778,4 +779,100 @@ async fn a_commune_forwards_part_of_a_task_to_a_village(app: TestApp) {
     .await;
     assert_eq!(parent_view["children"][0]["id"], child_id);
     assert_eq!(parent_view["children"][0]["state"], "completed");
+}
+
+async fn reminders_fire_once_per_task_and_event(app: TestApp) {
+    let today = chrono::NaiveDate::parse_from_str(&days_from_today(0), "%Y-%m-%d").unwrap();
+    let run = |db: persistence::Db| {
+        tokio::task::spawn_blocking(move || server::jobs::run_reminders(&db, today, 3).unwrap())
+    };
+    let first = run(app.db.clone()).await.unwrap();
+    assert!(first.ran);
+    assert!(first.notifications_created > 0, "{first:?}");
+    let second = run(app.db.clone()).await.unwrap();
+    assert!(second.ran);
+    assert_eq!(second.notifications_created, 0, "reminders are idempotent");
+    // Another instance holding the lease: this one skips the run.
+    let db = app.db.clone();
+    let held = tokio::task::spawn_blocking(move || {
+        let until = chrono::Utc::now().naive_utc() + chrono::Duration::minutes(5);
+        persistence::notifications::try_lease(
+            &mut db.conn().unwrap(),
+            "reminders",
+            "other-instance",
+            until,
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(held);
+    assert!(!run(app.db.clone()).await.unwrap().ran);
+
+    // The finance officer hears about the agency's overdue tasks; the
+    // commune officer about its task due in two days.
+    let officer = app.token("sotc.canbo").await;
+    let mine = TestApp::expect(app.get_as(&officer, "/api/v1/notifications").await, 200).await;
+    let kinds: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"overdue"), "{kinds:?}");
+    assert_eq!(mine["unread"], mine["total"]);
+    let commune = app.token("xa.tanson").await;
+    let theirs = TestApp::expect(app.get_as(&commune, "/api/v1/notifications").await, 200).await;
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "deadline_soon"),
+        "{theirs}"
+    );
+    // Reading: one, then all; someone else's is not found.
+    let first_id = mine["items"][0]["id"].as_i64().unwrap();
+    let res = app
+        .post_as(
+            &officer,
+            &format!("/api/v1/notifications/{first_id}/read"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    TestApp::expect(
+        app.post_as(
+            &commune,
+            &format!("/api/v1/notifications/{first_id}/read"),
+            &json!({}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let after = TestApp::expect(
+        app.get_as(&officer, "/api/v1/notifications?unread=true")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        after["total"].as_i64().unwrap(),
+        mine["total"].as_i64().unwrap() - 1
+    );
+    let all = TestApp::expect(
+        app.post_as(&officer, "/api/v1/notifications/read-all", &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(all["updated"], after["total"]);
+    let none = TestApp::expect(
+        app.get_as(&officer, "/api/v1/notifications?unread=true")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(none["total"], 0);
 }

@@ -90,6 +90,8 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
     settings.server.workers = 2;
     settings.database.url = database.url.clone();
     settings.database.max_connections = 4;
+    // Tests run the reminder job themselves.
+    settings.jobs.reminder_interval_seconds = 0;
     settings.data_dir = database.dir.path().join("data");
     settings.server.static_dir = database.dir.path().join("no-spa");
     settings.auth.jwt_secret = Some(secrecy::SecretString::from(

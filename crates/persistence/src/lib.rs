@@ -8,6 +8,7 @@ mod error;
 pub mod identity;
 pub mod meta;
 mod migrate;
+pub mod notifications;
 pub mod schema;
 pub mod tasks;
 pub mod units;

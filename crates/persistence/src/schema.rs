@@ -231,6 +231,27 @@ diesel::table! {
 diesel::joinable!(tasks -> directives (directive_id));
 diesel::joinable!(task_events -> tasks (task_id));
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        task_id -> Nullable<BigInt>,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        holder -> Text,
+        locked_until -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_meta,
     org_units,
@@ -247,4 +268,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     task_coordinators,
     task_events,
+    notifications,
+    job_leases,
 );

@@ -82,11 +82,15 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self {
-            port,
-            server: server.run(),
-            db,
-        })
+        let server = server.run();
+        if settings.jobs.reminder_interval_seconds > 0 {
+            crate::jobs::spawn_reminders(
+                db.clone(),
+                std::time::Duration::from_secs(settings.jobs.reminder_interval_seconds),
+                api::routes::tasks::DUE_SOON_DAYS,
+            );
+        }
+        Ok(Self { port, server, db })
     }
 
     pub fn port(&self) -> u16 {

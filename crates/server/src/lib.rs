@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod jobs;
 pub mod seed;
 pub mod settings;
 pub mod telemetry;

@@ -31,6 +31,13 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub jobs: JobSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// Seconds between deadline-reminder runs; 0 turns them off.
+    pub reminder_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,6 +116,9 @@ throttle_window_seconds = 900
 [log]
 format = "pretty"
 filter = "info"
+
+[jobs]
+reminder_interval_seconds = 900
 "#;
 
 impl Settings {

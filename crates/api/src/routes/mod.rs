@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod board;
+pub mod notifications;
 pub mod system;
 pub mod task_stats;
 pub mod tasks;
@@ -58,7 +59,10 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::act_on_task)
         .service(tasks::forward_task)
         .service(task_stats::task_stats)
-        .service(board::board);
+        .service(board::board)
+        .service(notifications::list_notifications)
+        .service(notifications::mark_all_read)
+        .service(notifications::mark_read);
 }
 
 /// Unknown paths under the API answer a problem, not an empty 404.

@@ -1,0 +1,215 @@
+//! In-app notifications and the leases that keep background jobs to one
+//! server instance at a time.
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::error::{affected, PersistenceError, PersistenceResult};
+use crate::schema::{grants, job_leases, notifications, org_unit_closure, tasks, users};
+use crate::tasks::{TaskRow, OPEN_STATES};
+use crate::units::UnitId;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub task_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+/// Creates the notification unless the user already has one of this kind
+/// for this task; returns whether it was created.
+pub fn notify_once(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    task_id: i64,
+    title: &str,
+    body: &str,
+) -> PersistenceResult<bool> {
+    let exists: i64 = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::kind.eq(kind))
+        .filter(notifications::task_id.eq(task_id))
+        .select(count_star())
+        .first(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::user_id.eq(user_id),
+            notifications::kind.eq(kind),
+            notifications::task_id.eq(task_id),
+            notifications::title.eq(title),
+            notifications::body.eq(body),
+            notifications::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// A user's notifications, newest first, and how many are unread.
+pub fn list(
+    conn: &mut DbConnection,
+    user_id: i64,
+    unread_only: bool,
+    limit: i64,
+    offset: i64,
+) -> PersistenceResult<(Vec<NotificationRow>, i64, i64)> {
+    let query = || {
+        let mut q = notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .into_boxed();
+        if unread_only {
+            q = q.filter(notifications::read_at.is_null());
+        }
+        q
+    };
+    let total = query().select(count_star()).first(conn)?;
+    let unread = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .select(count_star())
+        .first(conn)?;
+    let rows = query()
+        .order(notifications::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(NotificationRow::as_select())
+        .load(conn)?;
+    Ok((rows, total, unread))
+}
+
+/// Marks one of the user's notifications read (NotFound if not theirs).
+pub fn mark_read(conn: &mut DbConnection, user_id: i64, id: i64) -> PersistenceResult<()> {
+    let exists: i64 = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::user_id.eq(user_id))
+        .select(count_star())
+        .first(conn)?;
+    affected(usize::try_from(exists).unwrap_or(0))?;
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Marks all of the user's notifications read; returns how many changed.
+pub fn mark_all_read(conn: &mut DbConnection, user_id: i64) -> PersistenceResult<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now()))
+    .execute(conn)?)
+}
+
+/// Open tasks whose deadline is on or before `until` (due soon or overdue).
+pub fn tasks_due_by(conn: &mut DbConnection, until: NaiveDate) -> PersistenceResult<Vec<TaskRow>> {
+    Ok(tasks::table
+        .filter(tasks::state.eq_any(OPEN_STATES))
+        .filter(tasks::deadline.le(until))
+        .order(tasks::id)
+        .select(TaskRow::as_select())
+        .load(conn)?)
+}
+
+/// Active users holding one of `roles` on the unit or an ancestor of it.
+pub fn users_with_role_over(
+    conn: &mut DbConnection,
+    unit: UnitId,
+    roles: &[&str],
+) -> PersistenceResult<Vec<i64>> {
+    let mut ids: Vec<i64> = grants::table
+        .inner_join(users::table.on(users::id.nullable().eq(grants::user_id)))
+        .filter(users::active.eq(true))
+        .filter(grants::role.eq_any(roles))
+        .filter(
+            grants::unit_id.eq_any(
+                org_unit_closure::table
+                    .filter(org_unit_closure::descendant_id.eq(unit))
+                    .select(org_unit_closure::ancestor_id),
+            ),
+        )
+        .select(users::id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Takes the named lease until `until` if it is free or expired; returns
+/// whether this holder now has it. Works the same on both backends.
+pub fn try_lease(
+    conn: &mut DbConnection,
+    name: &str,
+    holder: &str,
+    until: NaiveDateTime,
+) -> PersistenceResult<bool> {
+    let at = now();
+    let taken = diesel::update(
+        job_leases::table.filter(job_leases::name.eq(name)).filter(
+            job_leases::locked_until
+                .lt(at)
+                .or(job_leases::holder.eq(holder)),
+        ),
+    )
+    .set((
+        job_leases::holder.eq(holder),
+        job_leases::locked_until.eq(until),
+    ))
+    .execute(conn)?;
+    if taken == 1 {
+        return Ok(true);
+    }
+    let exists: i64 = job_leases::table
+        .filter(job_leases::name.eq(name))
+        .select(count_star())
+        .first(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    let inserted = diesel::insert_into(job_leases::table)
+        .values((
+            job_leases::name.eq(name),
+            job_leases::holder.eq(holder),
+            job_leases::locked_until.eq(until),
+        ))
+        .execute(conn)
+        .map_err(PersistenceError::from);
+    match inserted {
+        Ok(_) => Ok(true),
+        // Another instance created it first: it holds the lease.
+        Err(PersistenceError::UniqueViolation { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives a lease back early.
+pub fn release_lease(conn: &mut DbConnection, name: &str, holder: &str) -> PersistenceResult<()> {
+    diesel::update(
+        job_leases::table
+            .filter(job_leases::name.eq(name))
+            .filter(job_leases::holder.eq(holder)),
+    )
+    .set(job_leases::locked_until.eq(now() - chrono::Duration::seconds(1)))
+    .execute(conn)?;
+    Ok(())
+}
