@@ -354,6 +354,8 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
         classes,
         vec!["overdue", "due_soon", "on_time", "no_deadline"]
     );
+    // The demo has its own tasks: look at this directive's.
+    let d = created["id"].as_i64().unwrap();
     let total = |v: &Value| v["total"].as_i64().unwrap();
     for (class, expected) in [
         ("overdue", 1),
@@ -363,8 +365,11 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
         ("completed_late", 0),
     ] {
         let page = TestApp::expect(
-            app.get_as(&specialist, &format!("/api/v1/tasks?timeliness={class}"))
-                .await,
+            app.get_as(
+                &specialist,
+                &format!("/api/v1/tasks?directive_id={d}&timeliness={class}"),
+            )
+            .await,
             200,
         )
         .await;
@@ -379,8 +384,11 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
         );
     }
     let found = TestApp::expect(
-        app.get_as(&specialist, "/api/v1/tasks?q=chat+luong+cong+trinh")
-            .await,
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/tasks?directive_id={d}&q=chat+luong+cong+trinh"),
+        )
+        .await,
         200,
     )
     .await;
@@ -388,7 +396,10 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
     let by_lead = TestApp::expect(
         app.get_as(
             &specialist,
-            &format!("/api/v1/tasks?lead_unit_id={}", f.construction),
+            &format!(
+                "/api/v1/tasks?directive_id={d}&lead_unit_id={}",
+                f.construction
+            ),
         )
         .await,
         200,
@@ -396,7 +407,12 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
     .await;
     assert_eq!(total(&by_lead), 2);
     // Deadline order, standing tasks last.
-    let all = TestApp::expect(app.get_as(&specialist, "/api/v1/tasks").await, 200).await;
+    let all = TestApp::expect(
+        app.get_as(&specialist, &format!("/api/v1/tasks?directive_id={d}"))
+            .await,
+        200,
+    )
+    .await;
     let contents: Vec<&str> = all["items"]
         .as_array()
         .unwrap()
@@ -406,22 +422,31 @@ async fn task_list_filters_scope_and_timeliness(app: TestApp) {
     assert_eq!(contents.last(), Some(&"Cập nhật cơ sở dữ liệu giá"));
     // Each agency sees its own; a commune sees none.
     let finance_view = TestApp::expect(
-        app.get_as(&app.token("sotc.canbo").await, "/api/v1/tasks")
-            .await,
+        app.get_as(
+            &app.token("sotc.canbo").await,
+            &format!("/api/v1/tasks?directive_id={d}"),
+        )
+        .await,
         200,
     )
     .await;
     assert_eq!(total(&finance_view), 2);
     let commune_view = TestApp::expect(
-        app.get_as(&app.token("xa.tanson").await, "/api/v1/tasks")
-            .await,
+        app.get_as(
+            &app.token("xa.tanson").await,
+            &format!("/api/v1/tasks?directive_id={d}"),
+        )
+        .await,
         200,
     )
     .await;
     assert_eq!(total(&commune_view), 0);
     let directives = TestApp::expect(
-        app.get_as(&app.token("sotc.canbo").await, "/api/v1/directives")
-            .await,
+        app.get_as(
+            &app.token("sotc.canbo").await,
+            "/api/v1/directives?q=12/ct-ubnd",
+        )
+        .await,
         200,
     )
     .await;
@@ -462,6 +487,8 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
     )
     .await;
     let id = |i: usize| created["tasks"][i]["id"].as_i64().unwrap();
+    // The demo has its own tasks: look at this directive's.
+    let d = created["id"].as_i64().unwrap();
     act(&app, &officer, id(2), json!({"action": "accept"}), 200).await;
     act(
         &app,
@@ -497,8 +524,11 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
     .await;
 
     let stats = TestApp::expect(
-        app.get_as(&specialist, "/api/v1/task-stats?group_by=lead_unit")
-            .await,
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/task-stats?directive_id={d}&group_by=lead_unit"),
+        )
+        .await,
         200,
     )
     .await;
@@ -521,16 +551,22 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         "the cancelled task is not counted"
     );
     let by_issuer = TestApp::expect(
-        app.get_as(&specialist, "/api/v1/task-stats?group_by=issuer")
-            .await,
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/task-stats?directive_id={d}&group_by=issuer"),
+        )
+        .await,
         200,
     )
     .await;
     assert_eq!(by_issuer["rows"][0]["key"], "vice_chair");
     assert_eq!(by_issuer["rows"][0]["label"], "Phó Chủ tịch UBND");
     let by_specialist = TestApp::expect(
-        app.get_as(&specialist, "/api/v1/task-stats?group_by=specialist")
-            .await,
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/task-stats?directive_id={d}&group_by=specialist"),
+        )
+        .await,
         200,
     )
     .await;
@@ -542,8 +578,11 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         .collect();
     assert!(named.contains(&"Lê Minh Tuấn"), "{named:?}");
     let by_quarter = TestApp::expect(
-        app.get_as(&specialist, "/api/v1/task-stats?group_by=quarter")
-            .await,
+        app.get_as(
+            &specialist,
+            &format!("/api/v1/task-stats?directive_id={d}&group_by=quarter"),
+        )
+        .await,
         200,
     )
     .await;
@@ -555,7 +594,12 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         .sum();
     assert_eq!(sum, 5);
     // The finance officer's statistics cover only its own tasks.
-    let own = TestApp::expect(app.get_as(&officer, "/api/v1/task-stats").await, 200).await;
+    let own = TestApp::expect(
+        app.get_as(&officer, &format!("/api/v1/task-stats?directive_id={d}"))
+            .await,
+        200,
+    )
+    .await;
     assert_eq!(own["total"]["counts"]["total"], 3);
     TestApp::expect(
         app.get_as(&specialist, "/api/v1/task-stats?group_by=planet")

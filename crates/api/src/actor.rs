@@ -90,6 +90,16 @@ impl Actor {
         self.authorize(action, Target::Unit(&ancestry))
     }
 
+    /// The roots of the subtrees where the actor may do `action`, for SQL
+    /// list filters: `None` means everywhere; no root at all is a 403.
+    pub fn scope_roots(&self, action: Action) -> ApiResult<Option<Vec<i64>>> {
+        match access::scope_units(&self.grants, action) {
+            access::Scope::All => Ok(None),
+            access::Scope::Units(units) if units.is_empty() => Err(denied(Denial::Forbidden)),
+            access::Scope::Units(units) => Ok(Some(units.into_iter().collect())),
+        }
+    }
+
     pub fn user_id(&self) -> Option<i64> {
         match self.principal {
             Principal::User(id) => Some(id),

@@ -127,11 +127,12 @@ pub fn list_users(
             );
         }
         if let Some(q) = q.filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+            let pattern = crate::like_pattern(q);
             query = query.filter(
                 users::username
                     .like(pattern.clone())
-                    .or(users::full_name.like(pattern)),
+                    .escape('\\')
+                    .or(users::full_name.like(pattern).escape('\\')),
             );
         }
         query

@@ -16,3 +16,18 @@ pub mod units;
 pub use db::{Backend, Db, DbConnection, DbOptions};
 pub use error::{PersistenceError, PersistenceResult};
 pub use migrate::{migration_names, MIGRATION_DIRS};
+
+/// `%text%` for a LIKE filter, with LIKE's wildcards in `text` escaped
+/// (queries use `\\` as the escape character).
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

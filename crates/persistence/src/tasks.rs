@@ -117,7 +117,11 @@ pub fn list_directives(
             );
         }
         if let Some(q) = q.filter(|q| !q.is_empty()) {
-            query = query.filter(directives::search_key.like(like_pattern(q)).escape('\\'));
+            query = query.filter(
+                directives::search_key
+                    .like(crate::like_pattern(q))
+                    .escape('\\'),
+            );
         }
         query
     };
@@ -129,20 +133,6 @@ pub fn list_directives(
         .select(DirectiveRow::as_select())
         .load(conn)?;
     Ok((rows, total))
-}
-
-/// `%q%` with LIKE's wildcards escaped (`\` is the escape character).
-pub fn like_pattern(folded: &str) -> String {
-    let mut out = String::with_capacity(folded.len() + 2);
-    out.push('%');
-    for c in folded.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -364,7 +354,7 @@ macro_rules! task_query {
             query = query.filter(tasks::deadline.le(to));
         }
         if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
-            query = query.filter(tasks::search_key.like(like_pattern(q)).escape('\\'));
+            query = query.filter(tasks::search_key.like(crate::like_pattern(q)).escape('\\'));
         }
         if let Some(since) = f.closed_since {
             query = query.filter(

@@ -184,25 +184,16 @@ pub struct UnitFilter {
     pub offset: i64,
 }
 
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 macro_rules! unit_filter_query {
     ($filter:expr) => {{
         let f = $filter;
         let mut query = org_units::table.into_boxed();
         if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
-            query = query.filter(org_units::search_key.like(escape_like(q)).escape('\\'));
+            query = query.filter(
+                org_units::search_key
+                    .like(crate::like_pattern(q))
+                    .escape('\\'),
+            );
         }
         if let Some(code) = &f.code {
             query = query.filter(org_units::code.eq(code.clone()));

@@ -3,14 +3,14 @@
 use actix_web::{get, post, web, HttpResponse};
 use auth::opaque;
 use chrono::NaiveDateTime;
-use domain::access::{self, Action, Role, Scope, Target};
+use domain::access::{Action, Role, Target};
 use persistence::audit::{self, AuditFilter, AuditRow};
 use persistence::identity::{self, BoardTokenRow, Holder, ServiceAccountRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::actor::{denied, Actor};
+use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidJson;
 use crate::paging::{Page, Paging};
@@ -232,11 +232,7 @@ pub async fn list_board_tokens(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> ApiResult<web::Json<Vec<BoardToken>>> {
-    let roots = match access::scope_units(&actor.grants, Action::ManageBoardTokens) {
-        Scope::All => None,
-        Scope::Units(units) if units.is_empty() => return Err(denied(access::Denial::Forbidden)),
-        Scope::Units(units) => Some(units.into_iter().collect::<Vec<_>>()),
-    };
+    let roots = actor.scope_roots(Action::ManageBoardTokens)?;
     let rows = state
         .db
         .run(move |conn| {

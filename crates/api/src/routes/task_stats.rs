@@ -39,6 +39,8 @@ pub struct StatsQuery {
     /// extensions) or the original one.
     pub basis: Option<DeadlineBasis>,
     pub issuing_unit_id: Option<i64>,
+    /// Only the tasks of this directive.
+    pub directive_id: Option<i64>,
     /// Only tasks whose deadline falls in this range.
     pub deadline_from: Option<NaiveDate>,
     pub deadline_to: Option<NaiveDate>,
@@ -204,6 +206,7 @@ pub async fn task_stats(
     let basis = q.basis.unwrap_or(DeadlineBasis::Current);
     let filter = store::TaskFilter {
         issuing_unit_id: q.issuing_unit_id,
+        directive_id: q.directive_id,
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
         ..base_filter(task_roots(&actor)?)

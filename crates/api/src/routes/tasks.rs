@@ -5,7 +5,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use domain::access::{self, Action, Scope};
+use domain::access::{self, Action};
 use domain::task_parties::{self, TaskUnits};
 use domain::tasks::{
     self as rules, Priority, ReportingCycle, TaskAction, TaskActionKind, TaskParty, TaskRuleError,
@@ -506,11 +506,7 @@ pub async fn create_directive_task(
 
 /// Scope roots for reading tasks; `Err` when the actor may read none.
 pub fn task_roots(actor: &Actor) -> ApiResult<Option<Vec<i64>>> {
-    match access::scope_units(&actor.grants, Action::ViewTasks) {
-        Scope::All => Ok(None),
-        Scope::Units(units) if units.is_empty() => Err(denied(access::Denial::Forbidden)),
-        Scope::Units(units) => Ok(Some(units.into_iter().collect())),
-    }
+    actor.scope_roots(Action::ViewTasks)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,7 +3,7 @@
 //! lets that role delegate.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use domain::access::{self, Action, Role, Scope};
+use domain::access::{self, Action, Role};
 use persistence::identity::{self, Holder, NewUser, UserChanges, UserRow};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
@@ -101,13 +101,7 @@ pub async fn list(
     let query = query.into_inner();
     query.validate()?;
     let (limit, offset) = Paging::new(query.limit, query.offset).resolve()?;
-    let roots = match access::scope_units(&actor.grants, Action::ViewUsers) {
-        Scope::All => None,
-        Scope::Units(units) if units.is_empty() => {
-            return Err(denied(access::Denial::Forbidden));
-        }
-        Scope::Units(units) => Some(units.into_iter().collect::<Vec<_>>()),
-    };
+    let roots = actor.scope_roots(Action::ViewUsers)?;
     let (rows, total) = state
         .db
         .run(move |conn| {
