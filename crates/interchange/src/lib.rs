@@ -3,3 +3,4 @@
 pub mod dates;
 pub mod encoding;
 pub mod numbers;
+pub mod report;
