@@ -11,6 +11,7 @@ backend_tests!(demo:
     the_board_works_with_a_board_token_and_nothing_else,
     a_commune_forwards_part_of_a_task_to_a_village,
     reminders_fire_once_per_task_and_event,
+    statistics_export_reopens_with_the_api_totals,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -919,4 +920,60 @@ async fn reminders_fire_once_per_task_and_event(app: TestApp) {
     )
     .await;
     assert_eq!(none["total"], 0);
+}
+
+async fn statistics_export_reopens_with_the_api_totals(app: TestApp) {
+    use calamine::{Reader, Xlsx};
+    let specialist = app.token("vp.chuyenvien").await;
+    let stats = TestApp::expect(app.get_as(&specialist, "/api/v1/task-stats").await, 200).await;
+    let res = app
+        .get_as(&specialist, "/api/v1/task-stats/export.xlsx")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range("Thống kê nhiệm vụ").unwrap();
+    let text: Vec<String> = sheet
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(text[0].contains("UBND TỈNH PHÚ THỌ"), "{:?}", &text[..3]);
+    assert!(text
+        .iter()
+        .any(|l| l.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")));
+    assert!(text
+        .iter()
+        .any(|l| l.contains("BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO")));
+    let total_row = sheet
+        .rows()
+        .find(|r| {
+            r.iter()
+                .any(|c| matches!(c, calamine::Data::String(s) if s == "TỔNG CỘNG"))
+        })
+        .unwrap();
+    let total_tasks = total_row[2].to_string();
+    assert_eq!(total_tasks, stats["total"]["counts"]["total"].to_string());
+    assert_eq!(
+        total_row[5].to_string(),
+        stats["total"]["counts"]["overdue"].to_string()
+    );
+    // One detail row per API row, in order.
+    for (i, row) in stats["rows"].as_array().unwrap().iter().enumerate() {
+        let line = sheet
+            .rows()
+            .find(|r| r[0].to_string() == (i + 1).to_string())
+            .unwrap();
+        assert_eq!(line[1].to_string(), row["label"].as_str().unwrap());
+        assert_eq!(line[2].to_string(), row["counts"]["total"].to_string());
+    }
+    assert!(text.iter().any(|l| l.contains("CHÁNH VĂN PHÒNG")));
 }

@@ -58,6 +58,7 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::get_task)
         .service(tasks::act_on_task)
         .service(tasks::forward_task)
+        .service(task_stats::export_task_stats)
         .service(task_stats::task_stats)
         .service(board::board)
         .service(notifications::list_notifications)

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use domain::task_stats::TimelinessCounts;
 use domain::tasks::{self as rules, DeadlineBasis, TaskState};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::actor::Actor;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::tasks::{base_filter, task_roots, today, DUE_SOON_DAYS};
 use crate::state::AppState;
 
@@ -187,6 +187,16 @@ pub fn compute(
     })
 }
 
+fn stats_filter(actor: &Actor, q: &StatsQuery) -> ApiResult<store::TaskFilter> {
+    Ok(store::TaskFilter {
+        issuing_unit_id: q.issuing_unit_id,
+        directive_id: q.directive_id,
+        deadline_from: q.deadline_from,
+        deadline_to: q.deadline_to,
+        ..base_filter(task_roots(actor)?)
+    })
+}
+
 /// Statistics of the tasks the caller may see.
 #[utoipa::path(
     operation_id = "get_task_stats",
@@ -204,13 +214,7 @@ pub async fn task_stats(
     let q = query.into_inner();
     let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
     let basis = q.basis.unwrap_or(DeadlineBasis::Current);
-    let filter = store::TaskFilter {
-        issuing_unit_id: q.issuing_unit_id,
-        directive_id: q.directive_id,
-        deadline_from: q.deadline_from,
-        deadline_to: q.deadline_to,
-        ..base_filter(task_roots(&actor)?)
-    };
+    let filter = stats_filter(&actor, &q)?;
     let stats = state
         .db
         .run(move |conn| {
@@ -219,4 +223,167 @@ pub async fn task_stats(
         })
         .await?;
     Ok(web::Json(stats))
+}
+
+/// The province the actor works in (for the report's header): the first
+/// province above the actor's first grant.
+fn home_province(conn: &mut DbConnection, actor: &Actor) -> ApiResult<Option<String>> {
+    let Some(grant) = actor.grants.first() else {
+        return Ok(None);
+    };
+    Ok(persistence::units::ancestors(conn, grant.unit_id)?
+        .into_iter()
+        .chain(std::iter::once(persistence::units::get(
+            conn,
+            grant.unit_id,
+        )?))
+        .find(|u| u.kind == "province")
+        .map(|u| u.short_name))
+}
+
+fn group_heading(by: GroupBy) -> &'static str {
+    match by {
+        GroupBy::LeadUnit => "Cơ quan, đơn vị chủ trì",
+        GroupBy::Issuer => "Người chỉ đạo",
+        GroupBy::Specialist => "Chuyên viên theo dõi",
+        GroupBy::Month => "Tháng (theo thời hạn)",
+        GroupBy::Quarter => "Quý (theo thời hạn)",
+    }
+}
+
+/// The statistics in the layout offices send to the committee.
+pub fn stats_report(stats: &TaskStats, province: Option<&str>) -> ApiResult<Vec<u8>> {
+    use interchange::report::{Cell, ChartSpec, Column, ColumnKind, Report, Row, RowStyle};
+    let column = |header: &str, group: Option<&str>, width: f64, kind: ColumnKind| Column {
+        header: header.into(),
+        group: group.map(Into::into),
+        width,
+        kind,
+    };
+    let open = Some("Đang thực hiện");
+    let done = Some("Đã hoàn thành");
+    let columns = vec![
+        column("STT", None, 6.0, ColumnKind::Text),
+        column(group_heading(stats.group_by), None, 36.0, ColumnKind::Text),
+        column("Tổng số nhiệm vụ", None, 11.0, ColumnKind::Integer),
+        column("Trong hạn", open, 10.0, ColumnKind::Integer),
+        column("Sắp đến hạn", open, 10.0, ColumnKind::Integer),
+        column("Quá hạn", open, 10.0, ColumnKind::Integer),
+        column("Đúng hạn", done, 10.0, ColumnKind::Integer),
+        column("Trễ hạn", done, 10.0, ColumnKind::Integer),
+        column("Không có thời hạn", None, 11.0, ColumnKind::Integer),
+        column("Tỷ lệ hoàn thành đúng hạn", None, 12.0, ColumnKind::Rate),
+    ];
+    let cells = |first: Cell, label: &str, r: &StatsRow| {
+        let n = |v: u64| Cell::Int(i64::try_from(v).unwrap_or(i64::MAX));
+        let c = &r.counts;
+        vec![
+            first,
+            Cell::Text(label.into()),
+            n(c.total),
+            n(c.on_time),
+            n(c.due_soon),
+            n(c.overdue),
+            n(c.completed_on_time),
+            n(c.completed_late),
+            n(c.no_deadline),
+            Cell::Rate(r.on_time_rate_bp),
+        ]
+    };
+    let mut rows: Vec<Row> = stats
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Row {
+            style: RowStyle::Detail,
+            cells: cells(Cell::Text((i + 1).to_string()), &r.label, r),
+        })
+        .collect();
+    let mut total = cells(Cell::Empty, "", &stats.total);
+    total[1] = Cell::Empty;
+    rows.push(Row {
+        style: RowStyle::Total,
+        cells: total,
+    });
+    let place = province.unwrap_or("");
+    let report = Report {
+        issuing_body: if place.is_empty() {
+            "UBND".into()
+        } else {
+            format!("UBND tỉnh {place}")
+        },
+        issuing_office: Some("Văn phòng".into()),
+        place_and_date: interchange::report::vietnamese_date_line(place, stats.as_of),
+        title: "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO".into(),
+        subtitle: Some(format!(
+            "Số liệu đến ngày {} ({})",
+            stats.as_of.format("%d/%m/%Y"),
+            match stats.basis {
+                DeadlineBasis::Original => "theo thời hạn ban đầu",
+                DeadlineBasis::Current => "theo thời hạn sau gia hạn",
+            }
+        )),
+        amount_unit: None,
+        columns,
+        rows,
+        signer_title: "CHÁNH VĂN PHÒNG".into(),
+        signer_name: String::new(),
+        recipients: vec!["Thường trực UBND tỉnh (b/c)".into(), "Lưu: VT".into()],
+        chart: Some(ChartSpec {
+            title: "Tỷ lệ hoàn thành đúng hạn".into(),
+            category_column: 1,
+            value_column: 9,
+        }),
+        sheet_name: "Thống kê nhiệm vụ".into(),
+    };
+    interchange::report::write_xlsx(&report).map_err(ApiError::internal)
+}
+
+/// The statistics as an `.xlsx` report (same parameters as `/task-stats`).
+#[utoipa::path(
+    operation_id = "export_task_stats",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
+        (status = 400, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/task-stats/export.xlsx")]
+pub async fn export_task_stats(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
+    let basis = q.basis.unwrap_or(DeadlineBasis::Current);
+    let filter = stats_filter(&actor, &q)?;
+    let bytes = state
+        .db
+        .run(move |conn| {
+            let rows = store::stat_rows(conn, &filter)?;
+            let stats = compute(conn, &rows, by, basis, today())?;
+            let province = home_province(conn, &actor)?;
+            stats_report(&stats, province.as_deref())
+        })
+        .await?;
+    Ok(xlsx_response(bytes, "thong-ke-nhiem-vu.xlsx"))
+}
+
+/// An Excel workbook (binary).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct XlsxFile(pub Vec<u8>);
+
+/// An `.xlsx` download.
+pub fn xlsx_response(bytes: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(bytes)
 }
