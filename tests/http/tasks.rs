@@ -12,6 +12,7 @@ backend_tests!(demo:
     a_commune_forwards_part_of_a_task_to_a_village,
     reminders_fire_once_per_task_and_event,
     statistics_export_reopens_with_the_api_totals,
+    task_list_export_follows_the_filters,
 );
 
 fn days_from_today(days: i64) -> String {
@@ -976,4 +977,46 @@ async fn statistics_export_reopens_with_the_api_totals(app: TestApp) {
         assert_eq!(line[2].to_string(), row["counts"]["total"].to_string());
     }
     assert!(text.iter().any(|l| l.contains("CHÁNH VĂN PHÒNG")));
+}
+
+async fn task_list_export_follows_the_filters(app: TestApp) {
+    use calamine::{Data, Reader, Xlsx};
+    let leader = app.token("lanhdao.ubnd").await;
+    for query in ["", "?timeliness=overdue"] {
+        let listed = TestApp::expect(
+            app.get_as(&leader, &format!("/api/v1/tasks{query}")).await,
+            200,
+        )
+        .await;
+        let res = app
+            .get_as(&leader, &format!("/api/v1/tasks/export.xlsx{query}"))
+            .await;
+        assert_eq!(res.status(), 200, "{query}");
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("Danh mục nhiệm vụ").unwrap();
+        let contents: Vec<String> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["content"].as_str().unwrap().to_owned())
+            .collect();
+        let in_sheet: Vec<String> = sheet
+            .rows()
+            .filter(|r| matches!(&r[0], Data::String(s) if s.parse::<u32>().is_ok()))
+            .map(|r| r[1].to_string())
+            .collect();
+        let mut a = contents.clone();
+        let mut b = in_sheet.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{query}");
+        assert!(
+            sheet
+                .rows()
+                .any(|r| matches!(&r[0], Data::String(s) if s == "I")),
+            "directive group rows"
+        );
+    }
 }

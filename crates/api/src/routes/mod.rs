@@ -54,6 +54,7 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::list_directives)
         .service(tasks::get_directive)
         .service(tasks::create_directive_task)
+        .service(tasks::export_tasks)
         .service(tasks::list_tasks)
         .service(tasks::get_task)
         .service(tasks::act_on_task)

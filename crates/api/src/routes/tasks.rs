@@ -652,23 +652,9 @@ pub struct TaskQuery {
     pub offset: Option<i64>,
 }
 
-/// Tasks the caller may see, filtered, with their timeliness.
-#[utoipa::path(
-    operation_id = "list_tasks",
-    tag = "tasks",
-    security(("bearer" = [])),
-    params(TaskQuery),
-    responses((status = 200, body = Page<Task>), (status = 401, body = Problem, content_type = "application/problem+json"))
-)]
-#[get("/tasks")]
-pub async fn list_tasks(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: web::Query<TaskQuery>,
-) -> ApiResult<web::Json<Page<Task>>> {
-    let q = query.into_inner();
-    let (limit, offset) = Paging::new(q.limit, q.offset).resolve()?;
-    let filter = TaskFilter {
+/// The list filter a query asks for, scoped to the actor (first page).
+fn task_filter(actor: &Actor, q: &TaskQuery) -> ApiResult<TaskFilter> {
+    Ok(TaskFilter {
         directive_id: q.directive_id,
         issuing_unit_id: q.issuing_unit_id,
         lead_unit_id: q.lead_unit_id,
@@ -696,9 +682,30 @@ pub async fn list_tasks(
             TaskSortParam::Created => TaskSort::CreatedAsc,
             TaskSortParam::CreatedDesc => TaskSort::CreatedDesc,
         },
+        ..base_filter(task_roots(actor)?)
+    })
+}
+
+/// Tasks the caller may see, filtered, with their timeliness.
+#[utoipa::path(
+    operation_id = "list_tasks",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(TaskQuery),
+    responses((status = 200, body = Page<Task>), (status = 401, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/tasks")]
+pub async fn list_tasks(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<web::Json<Page<Task>>> {
+    let q = query.into_inner();
+    let (limit, offset) = Paging::new(q.limit, q.offset).resolve()?;
+    let filter = TaskFilter {
         limit,
         offset,
-        ..base_filter(task_roots(&actor)?)
+        ..task_filter(&actor, &q)?
     };
     let page = state
         .db
@@ -1132,4 +1139,135 @@ pub async fn forward_task(
         })
         .await?;
     Ok(HttpResponse::Created().json(task))
+}
+
+/// Most rows a task-list export holds.
+const EXPORT_LIMIT: i64 = 10_000;
+
+/// The task list as an official-layout report: one Roman-numeral group per
+/// directive, its tasks below.
+fn task_list_report(
+    conn: &mut DbConnection,
+    tasks: Vec<Task>,
+    as_of: NaiveDate,
+) -> ApiResult<Vec<u8>> {
+    use interchange::report::{roman, Cell, Column, ColumnKind, Report, Row, RowStyle};
+    let column = |header: &str, width: f64, kind: ColumnKind| Column {
+        header: header.into(),
+        group: None,
+        width,
+        kind,
+    };
+    let columns = vec![
+        column("STT", 6.0, ColumnKind::Text),
+        column("Nội dung nhiệm vụ", 48.0, ColumnKind::Text),
+        column("Cơ quan chủ trì", 24.0, ColumnKind::Text),
+        column("Thời hạn", 12.0, ColumnKind::Date),
+        column("Trạng thái", 16.0, ColumnKind::Text),
+        column("Tình hình thực hiện", 16.0, ColumnKind::Text),
+        column("Tiến độ (%)", 9.0, ColumnKind::Integer),
+    ];
+    let mut order: Vec<i64> = Vec::new();
+    for t in &tasks {
+        if !order.contains(&t.directive_id) {
+            order.push(t.directive_id);
+        }
+    }
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    let mut rows = Vec::with_capacity(tasks.len() + order.len());
+    for (g, directive_id) in order.iter().enumerate() {
+        let d = store::get_directive(conn, *directive_id)?;
+        let mut group = vec![Cell::Empty; columns.len()];
+        group[0] = Cell::Text(roman(u32::try_from(g + 1).unwrap_or(u32::MAX)));
+        group[1] = Cell::Text(format!(
+            "{} ngày {}: {}",
+            d.number,
+            d.issued_on.format("%d/%m/%Y"),
+            d.summary
+        ));
+        rows.push(Row {
+            style: RowStyle::Group,
+            cells: group,
+        });
+        for (i, t) in tasks
+            .iter()
+            .filter(|t| t.directive_id == *directive_id)
+            .enumerate()
+        {
+            let lead = match names.get(&t.lead_unit_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = units::get(conn, t.lead_unit_id)?.name;
+                    names.insert(t.lead_unit_id, name.clone());
+                    name
+                }
+            };
+            rows.push(Row {
+                style: RowStyle::Detail,
+                cells: vec![
+                    Cell::Text((i + 1).to_string()),
+                    Cell::Text(t.content.clone()),
+                    Cell::Text(lead),
+                    t.deadline
+                        .map_or(Cell::Text("Thường xuyên".into()), Cell::Date),
+                    Cell::Text(t.state.label_vi().into()),
+                    Cell::Text(t.timeliness.label_vi().into()),
+                    Cell::Int(i64::from(t.progress_percent)),
+                ],
+            });
+        }
+    }
+    let report = Report {
+        issuing_body: "UBND".into(),
+        issuing_office: Some("Văn phòng".into()),
+        place_and_date: interchange::report::vietnamese_date_line("", as_of),
+        title: "DANH MỤC NHIỆM VỤ ĐƯỢC GIAO".into(),
+        subtitle: Some(format!("Số liệu đến ngày {}", as_of.format("%d/%m/%Y"))),
+        amount_unit: None,
+        columns,
+        rows,
+        signer_title: "CHÁNH VĂN PHÒNG".into(),
+        signer_name: String::new(),
+        recipients: vec!["Lưu: VT".into()],
+        chart: None,
+        sheet_name: "Danh mục nhiệm vụ".into(),
+    };
+    interchange::report::write_xlsx(&report).map_err(ApiError::internal)
+}
+
+/// The task list (same filters as `GET /tasks`, up to 10,000 tasks) as an
+/// `.xlsx` report, grouped by directive.
+#[utoipa::path(
+    operation_id = "export_tasks",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(TaskQuery),
+    responses(
+        (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::routes::task_stats::XlsxFile),
+        (status = 400, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/tasks/export.xlsx")]
+pub async fn export_tasks(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<HttpResponse> {
+    let filter = TaskFilter {
+        limit: EXPORT_LIMIT,
+        offset: 0,
+        ..task_filter(&actor, &query.into_inner())?
+    };
+    let bytes = state
+        .db
+        .run(move |conn| {
+            let (rows, _) = store::list_tasks(conn, &filter)?;
+            let tasks = task_views(conn, rows)?;
+            task_list_report(conn, tasks, filter.today)
+        })
+        .await?;
+    Ok(crate::routes::task_stats::xlsx_response(
+        bytes,
+        "danh-muc-nhiem-vu.xlsx",
+    ))
 }
