@@ -200,3 +200,53 @@ async fn malformed_bodies_get_problems_with_stable_codes() {
         assert_eq!(problem["code"], code);
     }
 }
+
+/// Whether a spec node (following `$ref`s into the schemas) carries an example.
+fn has_example(node: &Value, schemas: &Value, seen: &mut Vec<String>) -> bool {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("example") || map.contains_key("examples") {
+                return true;
+            }
+            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                let name = reference.rsplit('/').next().unwrap_or_default().to_owned();
+                if seen.contains(&name) {
+                    return false;
+                }
+                seen.push(name.clone());
+                return has_example(&schemas[name.as_str()], schemas, seen);
+            }
+            map.values().any(|v| has_example(v, schemas, seen))
+        }
+        Value::Array(items) => items.iter().any(|v| has_example(v, schemas, seen)),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_operation_is_documented_with_an_example() {
+    let spec: Value = serde_json::from_str(&api::openapi::document_json()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let parts = [
+                op.get("requestBody"),
+                op.get("parameters"),
+                op["responses"].get("200"),
+                op["responses"].get("201"),
+            ];
+            if !parts
+                .into_iter()
+                .flatten()
+                .any(|part| has_example(part, schemas, &mut Vec::new()))
+            {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "operations without an example: {missing:?}"
+    );
+}

@@ -47,6 +47,7 @@ pub struct TokenPair {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512))]
+    #[schema(example = "rt_k3m2x7q9wz4a_…")]
     pub refresh_token: String,
 }
 

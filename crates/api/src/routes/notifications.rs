@@ -110,7 +110,7 @@ pub async fn list_notifications(
     operation_id = "mark_notification_read",
     tag = "notifications",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Notification id")),
+    params(("id" = i64, Path, description = "Notification id", example = 1)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/notifications/{id}/read")]
@@ -130,6 +130,7 @@ pub async fn mark_read(
 /// How many notifications changed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Updated {
+    #[schema(example = 3)]
     pub updated: u64,
 }
 

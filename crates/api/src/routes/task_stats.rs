@@ -34,6 +34,7 @@ pub enum GroupBy {
 pub struct StatsQuery {
     /// Rows per lead unit (default), issuer, specialist, or deadline month
     /// or quarter.
+    #[param(example = "lead_unit")]
     pub group_by: Option<GroupBy>,
     /// Judge timeliness against the current deadline (default, after
     /// extensions) or the original one.

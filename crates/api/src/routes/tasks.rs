@@ -644,6 +644,7 @@ pub struct TaskQuery {
     pub deadline_from: Option<NaiveDate>,
     pub deadline_to: Option<NaiveDate>,
     /// Text in the task's content, diacritic-insensitive.
+    #[param(example = "giai ngan")]
     pub q: Option<String>,
     pub sort: Option<TaskSortParam>,
     #[param(minimum = 1, maximum = 500)]

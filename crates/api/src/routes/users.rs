@@ -435,7 +435,7 @@ pub async fn add_grant(
     operation_id = "delete_user_grant",
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "User id"), ("grant_id" = i64, Path, description = "Grant id")),
+    params(("id" = i64, Path, description = "User id", example = 7), ("grant_id" = i64, Path, description = "Grant id", example = 12)),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[delete("/users/{id}/grants/{grant_id}")]
