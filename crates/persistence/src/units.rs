@@ -453,3 +453,16 @@ pub fn find_by_code(
 pub fn count(conn: &mut DbConnection) -> PersistenceResult<i64> {
     Ok(org_units::table.select(count_star()).first(conn)?)
 }
+
+/// Names of the given units in one query (for lists that show many).
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[UnitId],
+) -> PersistenceResult<std::collections::HashMap<UnitId, String>> {
+    Ok(org_units::table
+        .filter(org_units::id.eq_any(ids))
+        .select((org_units::id, org_units::name))
+        .load::<(UnitId, String)>(conn)?
+        .into_iter()
+        .collect())
+}

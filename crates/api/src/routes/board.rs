@@ -112,6 +112,8 @@ pub async fn board(
                     ..base_filter(Some(vec![row.unit_id]))
                 },
             )?;
+            let leads: Vec<i64> = overdue_rows.iter().map(|t| t.lead_unit_id).collect();
+            let names = persistence::units::names(conn, &leads)?;
             let mut overdue = Vec::with_capacity(overdue_rows.len());
             for t in overdue_rows {
                 let Some(deadline) = t.deadline else { continue };
@@ -119,7 +121,7 @@ pub async fn board(
                     task_id: t.id,
                     content: t.content,
                     lead_unit_id: t.lead_unit_id,
-                    lead_unit_name: persistence::units::get(conn, t.lead_unit_id)?.name,
+                    lead_unit_name: names.get(&t.lead_unit_id).cloned().unwrap_or_default(),
                     deadline,
                     days_overdue: (today - deadline).num_days(),
                 });

@@ -1174,7 +1174,8 @@ fn task_list_report(
             order.push(t.directive_id);
         }
     }
-    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    let leads: Vec<i64> = tasks.iter().map(|t| t.lead_unit_id).collect();
+    let names = units::names(conn, &leads)?;
     let mut rows = Vec::with_capacity(tasks.len() + order.len());
     for (g, directive_id) in order.iter().enumerate() {
         let d = store::get_directive(conn, *directive_id)?;
@@ -1195,14 +1196,7 @@ fn task_list_report(
             .filter(|t| t.directive_id == *directive_id)
             .enumerate()
         {
-            let lead = match names.get(&t.lead_unit_id) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = units::get(conn, t.lead_unit_id)?.name;
-                    names.insert(t.lead_unit_id, name.clone());
-                    name
-                }
-            };
+            let lead = names.get(&t.lead_unit_id).cloned().unwrap_or_default();
             rows.push(Row {
                 style: RowStyle::Detail,
                 cells: vec![
