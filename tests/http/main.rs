@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod attachments;
 mod auth;
 mod migrations;
 mod platform;

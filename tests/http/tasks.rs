@@ -11,6 +11,7 @@ backend_tests!(demo:
     the_board_works_with_a_board_token_and_nothing_else,
     a_commune_forwards_part_of_a_task_to_a_village,
     reminders_fire_once_per_task_and_event,
+    reminder_mail_goes_out_once_and_is_retried_after_a_failure,
     statistics_export_reopens_with_the_api_totals,
     task_list_export_follows_the_filters,
 );
@@ -117,14 +118,45 @@ async fn a_task_from_assignment_to_confirmation(app: TestApp) {
     // The lead agency works on it.
     let accepted = act(&app, &officer, task, json!({"action": "accept"}), 200).await;
     assert_eq!(accepted["state"], "in_progress");
-    act(
+    // Progress with a file: uploaded first, then posted with the entry.
+    let report = TestApp::expect(
+        app.upload(
+            &officer,
+            "Báo cáo rà soát.pdf",
+            b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec(),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let progressed = act(
         &app,
         &officer,
         task,
-        json!({"action": "report_progress", "percent": 40, "note": "Đã rà soát 12 dự án"}),
+        json!({"action": "report_progress", "percent": 40, "note": "Đã rà soát 12 dự án",
+               "attachment_ids": [report["id"]]}),
         200,
     )
     .await;
+    let entry = progressed["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(entry["kind"], "report_progress");
+    assert_eq!(entry["attachments"][0]["file_name"], "Báo cáo rà soát.pdf");
+    let file = app
+        .get_as(
+            &specialist,
+            entry["attachments"][0]["download_url"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(
+        file.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    );
     let bad = act(
         &app,
         &officer,
@@ -829,13 +861,20 @@ async fn a_commune_forwards_part_of_a_task_to_a_village(app: TestApp) {
 
 async fn reminders_fire_once_per_task_and_event(app: TestApp) {
     let today = chrono::NaiveDate::parse_from_str(&days_from_today(0), "%Y-%m-%d").unwrap();
-    let run = |db: persistence::Db| {
-        tokio::task::spawn_blocking(move || server::jobs::run_reminders(&db, today, 3).unwrap())
+    let run = |db: persistence::Db| async move {
+        server::jobs::run_reminders(&db, today, 3, None)
+            .await
+            .unwrap()
     };
-    let first = run(app.db.clone()).await.unwrap();
+    let first = run(app.db.clone()).await;
     assert!(first.ran);
     assert!(first.notifications_created > 0, "{first:?}");
-    let second = run(app.db.clone()).await.unwrap();
+    assert_eq!(
+        first.mail,
+        server::mail::MailReport::default(),
+        "no mailer, no mail"
+    );
+    let second = run(app.db.clone()).await;
     assert!(second.ran);
     assert_eq!(second.notifications_created, 0, "reminders are idempotent");
     // Another instance holding the lease: this one skips the run.
@@ -853,7 +892,7 @@ async fn reminders_fire_once_per_task_and_event(app: TestApp) {
     .await
     .unwrap();
     assert!(held);
-    assert!(!run(app.db.clone()).await.unwrap().ran);
+    assert!(!run(app.db.clone()).await.ran);
 
     // The finance officer hears about the agency's overdue tasks; the
     // commune officer about its task due in two days.
@@ -921,6 +960,49 @@ async fn reminders_fire_once_per_task_and_event(app: TestApp) {
     )
     .await;
     assert_eq!(none["total"], 0);
+}
+
+async fn reminder_mail_goes_out_once_and_is_retried_after_a_failure(app: TestApp) {
+    let today = chrono::NaiveDate::parse_from_str(&days_from_today(0), "%Y-%m-%d").unwrap();
+    let from = "Điều hành số <no-reply@demo.example>";
+    // The SMTP server is down: notices are created, mail is queued.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let mailer = server::mail::Mailer::new(&down, from).unwrap();
+    let first = server::jobs::run_reminders(&app.db, today, 3, Some(&mailer))
+        .await
+        .unwrap();
+    assert!(first.notifications_created > 0, "{first:?}");
+    assert_eq!(first.mail.sent, 0);
+    assert!(first.mail.failed > 0, "{first:?}");
+
+    // Back up: the queued mail goes out, each notice once.
+    let sink = blackbox::smtp::SmtpSink::start().await;
+    let mailer = server::mail::Mailer::new(&sink.url(), from).unwrap();
+    let second = server::jobs::run_reminders(&app.db, today, 3, Some(&mailer))
+        .await
+        .unwrap();
+    assert_eq!(second.notifications_created, 0);
+    assert_eq!(second.mail.sent, first.mail.failed, "{second:?}");
+    assert_eq!(second.mail.failed, 0);
+    let received = sink.received();
+    assert_eq!(received.len(), second.mail.sent);
+    assert!(
+        received
+            .iter()
+            .any(|m| m.to == ["sotc.canbo@demo.example"] && m.data.contains("Subject:")),
+        "{received:?}"
+    );
+    let third = server::jobs::run_reminders(&app.db, today, 3, Some(&mailer))
+        .await
+        .unwrap();
+    assert_eq!(third.mail, server::mail::MailReport::default());
+    assert_eq!(
+        sink.received().len(),
+        received.len(),
+        "nothing is sent twice"
+    );
 }
 
 async fn statistics_export_reopens_with_the_api_totals(app: TestApp) {

@@ -9,6 +9,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use persistence::Db;
 use server::{Application, Settings};
 
+pub mod smtp;
+
 pub use reqwest;
 pub use serde_json::{json, Value};
 
@@ -143,7 +145,15 @@ impl TestApp {
 
     /// Starts the app with the demo data (demo province, agencies, accounts).
     pub async fn spawn_demo(backend: Backend) -> Option<Self> {
-        let app = Self::spawn(backend).await?;
+        Self::spawn_demo_with(backend, |_| {}).await
+    }
+
+    /// Starts the app with the demo data after adjusting the settings.
+    pub async fn spawn_demo_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<Self> {
+        let app = Self::spawn_with(backend, adjust).await?;
         let db = app.db.clone();
         let seeded = tokio::task::spawn_blocking(move || server::seed::demo(&db)).await;
         match seeded {
@@ -197,6 +207,19 @@ impl TestApp {
             req = req.json(body);
         }
         self.send(req).await
+    }
+
+    /// Uploads a file as `POST /api/v1/attachments` (multipart, part `file`).
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.send(
+            self.client
+                .post(self.url("/api/v1/attachments"))
+                .bearer_auth(token)
+                .multipart(form),
+        )
+        .await
     }
 
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {

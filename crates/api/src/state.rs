@@ -31,9 +31,27 @@ pub struct AuthConfig {
     pub throttle: Throttle,
 }
 
+/// Where uploaded files go and how large they may be.
+#[derive(Clone)]
+pub struct Uploads {
+    pub store: storage::BlobStore,
+    pub max_bytes: usize,
+}
+
+impl std::fmt::Debug for Uploads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uploads")
+            .field("store", &self.store.describe())
+            .field("max_bytes", &self.max_bytes)
+            .finish()
+    }
+}
+
 /// What every handler may reach: built once by the server and shared.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub auth: Arc<AuthConfig>,
+    pub uploads: Arc<Uploads>,
+    pub board_cache: Arc<crate::routes::board::BoardCache>,
 }

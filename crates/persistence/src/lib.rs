@@ -2,6 +2,7 @@
 //! either SQLite or PostgreSQL, embedded migrations, and the rule that
 //! blocking database work never runs on the async executor.
 
+pub mod attachments;
 pub mod audit;
 mod db;
 mod error;

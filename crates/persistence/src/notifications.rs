@@ -1,6 +1,8 @@
 //! In-app notifications and the leases that keep background jobs to one
 //! server instance at a time.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -28,16 +30,30 @@ pub struct NotificationRow {
     pub read_at: Option<NaiveDateTime>,
 }
 
+/// A notification to create.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    pub kind: &'a str,
+    pub task_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
 /// Creates the notification unless the user already has one of this kind
-/// for this task; returns whether it was created.
+/// for this task; returns whether it was created. With `email_to` it is
+/// also queued for e-mail.
 pub fn notify_once(
     conn: &mut DbConnection,
     user_id: i64,
-    kind: &str,
-    task_id: i64,
-    title: &str,
-    body: &str,
+    notice: Notice<'_>,
+    email_to: Option<&str>,
 ) -> PersistenceResult<bool> {
+    let Notice {
+        kind,
+        task_id,
+        title,
+        body,
+    } = notice;
     let exists: i64 = notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::kind.eq(kind))
@@ -55,6 +71,7 @@ pub fn notify_once(
             notifications::title.eq(title),
             notifications::body.eq(body),
             notifications::created_at.eq(now()),
+            notifications::email_to.eq(email_to),
         ))
         .execute(conn)?;
     Ok(true)
@@ -153,6 +170,82 @@ pub fn users_with_role_over(
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
+}
+
+/// The e-mail addresses of those of `users` who are active and have one.
+pub fn email_addresses(
+    conn: &mut DbConnection,
+    users: &[i64],
+) -> PersistenceResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, Option<String>)> = users::table
+        .filter(users::id.eq_any(users))
+        .filter(users::active.eq(true))
+        .select((users::id, users::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email)| {
+            let email = email?.trim().to_owned();
+            (!email.is_empty()).then_some((id, email))
+        })
+        .collect())
+}
+
+/// A notification waiting to be e-mailed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailItem {
+    pub id: i64,
+    pub email_to: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Notifications queued for e-mail and not yet sent, oldest first, skipping
+/// those that failed `max_attempts` times.
+pub fn mail_queue(
+    conn: &mut DbConnection,
+    max_attempts: i32,
+    limit: i64,
+) -> PersistenceResult<Vec<MailItem>> {
+    let rows: Vec<(i64, Option<String>, String, String)> = notifications::table
+        .filter(notifications::email_to.is_not_null())
+        .filter(notifications::emailed_at.is_null())
+        .filter(notifications::email_attempts.lt(max_attempts))
+        .order(notifications::id)
+        .limit(limit)
+        .select((
+            notifications::id,
+            notifications::email_to,
+            notifications::title,
+            notifications::body,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, to, title, body)| {
+            to.map(|email_to| MailItem {
+                id,
+                email_to,
+                title,
+                body,
+            })
+        })
+        .collect())
+}
+
+/// Records the outcome of one e-mail send.
+pub fn record_mail(conn: &mut DbConnection, id: i64, sent: bool) -> PersistenceResult<()> {
+    let target = notifications::table.filter(notifications::id.eq(id));
+    if sent {
+        diesel::update(target)
+            .set(notifications::emailed_at.eq(now()))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set(notifications::email_attempts.eq(notifications::email_attempts + 1))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Takes the named lease until `until` if it is free or expired; returns

@@ -241,6 +241,25 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+        email_to -> Nullable<Text>,
+        emailed_at -> Nullable<Timestamp>,
+        email_attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        content_type -> Text,
+        file_name -> Text,
+        uploaded_by -> Text,
+        uploader_name -> Text,
+        uploaded_at -> Timestamp,
+        directive_id -> Nullable<BigInt>,
+        task_id -> Nullable<BigInt>,
+        event_id -> Nullable<BigInt>,
     }
 }
 
@@ -270,4 +289,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     task_events,
     notifications,
     job_leases,
+    attachments,
 );

@@ -12,6 +12,8 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
+use api::routes::board::BoardCache;
+use api::state::Uploads;
 use api::{ApiError, AppState};
 use persistence::{Db, DbOptions};
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -65,9 +67,17 @@ impl Application {
             .exclude_regex("^/api/docs")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let uploads = std::sync::Arc::new(Uploads {
+            store: settings.blob_store()?,
+            max_bytes: settings.storage.max_upload_bytes,
+        });
         let state = web::Data::new(AppState {
             db: db.clone(),
             auth,
+            uploads,
+            board_cache: std::sync::Arc::new(BoardCache::new(std::time::Duration::from_secs(
+                settings.server.board_cache_seconds,
+            ))),
         });
         let spa = Spa::at(settings.server.static_dir.clone());
         if spa.index().is_none() {
@@ -88,6 +98,7 @@ impl Application {
                 db.clone(),
                 std::time::Duration::from_secs(settings.jobs.reminder_interval_seconds),
                 api::routes::tasks::DUE_SOON_DAYS,
+                settings.mailer()?,
             );
         }
         Ok(Self { port, server, db })

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate, Utc};
 use domain::tasks::{self as rules, TaskState, Timeliness};
-use persistence::notifications as store;
+use persistence::notifications::{self as store, Notice};
 use persistence::Db;
+
+use crate::mail::{self, Mailer};
 
 /// What one reminder run did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub struct ReminderReport {
     pub ran: bool,
     pub tasks_checked: usize,
     pub notifications_created: usize,
+    /// E-mails sent and failed (with a mailer).
+    pub mail: mail::MailReport,
 }
 
 const LEASE: &str = "reminders";
@@ -26,27 +30,51 @@ fn vi_date(d: NaiveDate) -> String {
 
 /// Notifies the lead unit's staff and the follow-up specialist once per
 /// task when its deadline comes within `due_soon_days` and once when it is
-/// overdue. Idempotent: running it again creates nothing new.
-pub fn run_reminders(
+/// overdue, and with a mailer e-mails each new notice to those with an
+/// address. Idempotent: running it again creates and sends nothing new.
+pub async fn run_reminders(
     db: &Db,
     today: NaiveDate,
     due_soon_days: u32,
+    mailer: Option<&Mailer>,
 ) -> anyhow::Result<ReminderReport> {
     let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
     let until = Utc::now().naive_utc() + chrono::Duration::minutes(10);
-    let leased = db.write_blocking(|conn| store::try_lease(conn, LEASE, &holder, until))?;
+    let lease_holder = holder.clone();
+    let leased = db
+        .write(move |conn| store::try_lease(conn, LEASE, &lease_holder, until))
+        .await?;
     if !leased {
         return Ok(ReminderReport::default());
     }
+    let result = notify(db, today, due_soon_days, mailer.is_some()).await;
+    let result = match (result, mailer) {
+        (Ok(mut report), Some(mailer)) => mail::send_queued(db, mailer).await.map(|sent| {
+            report.mail = sent;
+            report
+        }),
+        (other, _) => other,
+    };
+    db.write(move |conn| store::release_lease(conn, LEASE, &holder))
+        .await?;
+    result
+}
+
+async fn notify(
+    db: &Db,
+    today: NaiveDate,
+    due_soon_days: u32,
+    queue_mail: bool,
+) -> anyhow::Result<ReminderReport> {
     let horizon = today
         .checked_add_days(Days::new(u64::from(due_soon_days)))
         .unwrap_or(today);
-    let result = db.write_blocking(|conn| -> anyhow::Result<ReminderReport> {
+    db.write(move |conn| -> anyhow::Result<ReminderReport> {
         let tasks = store::tasks_due_by(conn, horizon)?;
         let mut report = ReminderReport {
             ran: true,
             tasks_checked: tasks.len(),
-            notifications_created: 0,
+            ..ReminderReport::default()
         };
         for task in tasks {
             let state = TaskState::parse(&task.state).unwrap_or(TaskState::Assigned);
@@ -71,34 +99,41 @@ pub fn run_reminders(
             recipients.sort_unstable();
             recipients.dedup();
             let body: String = task.content.chars().take(300).collect();
+            let emails = if queue_mail {
+                store::email_addresses(conn, &recipients)?
+            } else {
+                Default::default()
+            };
+            let notice = Notice {
+                kind,
+                task_id: task.id,
+                title: &title,
+                body: &body,
+            };
             for user in recipients {
-                if store::notify_once(conn, user, kind, task.id, &title, &body)? {
+                let email = emails.get(&user).map(String::as_str);
+                if store::notify_once(conn, user, notice, email)? {
                     report.notifications_created += 1;
                 }
             }
         }
         Ok(report)
-    });
-    db.write_blocking(|conn| store::release_lease(conn, LEASE, &holder))?;
-    result
+    })
+    .await
 }
 
 /// Runs the reminders every `interval` on the server's runtime until the
 /// server stops. Failures are logged and retried at the next tick.
-pub fn spawn_reminders(db: Db, interval: Duration, due_soon_days: u32) {
+pub fn spawn_reminders(db: Db, interval: Duration, due_soon_days: u32, mailer: Option<Mailer>) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {
             ticker.tick().await;
-            let db = db.clone();
             let today = rules::local_today(Utc::now().naive_utc());
-            match tokio::task::spawn_blocking(move || run_reminders(&db, today, due_soon_days))
-                .await
-            {
-                Ok(Ok(report)) if report.ran => tracing::info!(?report, "reminders"),
-                Ok(Ok(_)) => tracing::debug!("reminders: another instance holds the lease"),
-                Ok(Err(e)) => tracing::error!(error = %e, "reminders failed"),
-                Err(e) => tracing::error!(error = %e, "reminders task failed"),
+            match run_reminders(&db, today, due_soon_days, mailer.as_ref()).await {
+                Ok(report) if report.ran => tracing::info!(?report, "reminders"),
+                Ok(_) => tracing::debug!("reminders: another instance holds the lease"),
+                Err(e) => tracing::error!(error = %e, "reminders failed"),
             }
         }
     });

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod jobs;
+pub mod mail;
 pub mod seed;
 pub mod settings;
 pub mod telemetry;

@@ -32,6 +32,44 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub jobs: JobSettings,
+    pub storage: StorageSettings,
+    pub mail: MailSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+/// Where attachments are kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub backend: StorageBackend,
+    /// Local folder; defaults to `attachments` in the data folder.
+    pub local_dir: Option<PathBuf>,
+    /// Largest upload accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// S3-compatible endpoint (MinIO, …); empty for AWS itself.
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key: Option<String>,
+    pub s3_secret_key: Option<SecretString>,
+    /// Allow a plain-HTTP endpoint (a MinIO inside the deployment network).
+    pub s3_allow_http: bool,
+}
+
+/// Reminder e-mail. Without `smtp_url` reminders stay in the application.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain, for a relay on the local network),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host` (TLS).
+    pub smtp_url: Option<SecretString>,
+    /// The sender, e.g. `Điều hành số <no-reply@ubnd.gov.vn>`.
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +87,9 @@ pub struct ServerSettings {
     pub static_dir: PathBuf,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
+    /// Seconds a computed wall board is served to other screens of the
+    /// same unit; 0 computes it on every poll.
+    pub board_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -100,6 +141,7 @@ host = "127.0.0.1"
 port = 8080
 static_dir = "./frontend/dist"
 workers = 0
+board_cache_seconds = 15
 
 [database]
 url = "sqlite://./data/app.db"
@@ -119,11 +161,29 @@ filter = "info"
 
 [jobs]
 reminder_interval_seconds = 900
+
+[storage]
+backend = "local"
+max_upload_bytes = 20971520
+s3_region = "us-east-1"
+s3_allow_http = false
+
+[mail]
+from = "Điều hành số <no-reply@localhost>"
 "#;
 
 impl Settings {
     /// Defaults, then the file (if given and present), then `APP__…`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_with_env(file, None)
+    }
+
+    /// [`Settings::load`] with the environment given (tests) instead of the
+    /// process's.
+    fn load_with_env(
+        file: Option<&Path>,
+        env: Option<std::collections::HashMap<String, String>>,
+    ) -> anyhow::Result<Self> {
         let mut builder = config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = file {
@@ -133,7 +193,8 @@ impl Settings {
             .add_source(
                 config::Environment::with_prefix("APP")
                     .prefix_separator("__")
-                    .separator("__"),
+                    .separator("__")
+                    .source(env),
             )
             .build()
             .context("reading settings")?
@@ -185,6 +246,49 @@ impl Settings {
 }
 
 impl Settings {
+    /// The blob store for attachments these settings describe.
+    pub fn blob_store(&self) -> anyhow::Result<storage::BlobStore> {
+        let s = &self.storage;
+        let config = match s.backend {
+            StorageBackend::Local => storage::StoreConfig::Local {
+                root: s
+                    .local_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("attachments")),
+            },
+            StorageBackend::S3 => {
+                let (Some(bucket), Some(access), Some(secret)) =
+                    (&s.s3_bucket, &s.s3_access_key, &s.s3_secret_key)
+                else {
+                    anyhow::bail!(
+                        "storage.s3_bucket, storage.s3_access_key and storage.s3_secret_key \
+                         are required when storage.backend is s3"
+                    );
+                };
+                storage::StoreConfig::S3 {
+                    endpoint: s.s3_endpoint.clone().filter(|e| !e.is_empty()),
+                    bucket: bucket.clone(),
+                    region: s.s3_region.clone(),
+                    access_key_id: access.clone(),
+                    secret_access_key: secret.expose_secret().to_owned(),
+                    allow_http: s.s3_allow_http,
+                }
+            }
+        };
+        storage::BlobStore::open(&config).context("opening the attachment store")
+    }
+
+    /// The reminder mailer, when `mail.smtp_url` is set.
+    pub fn mailer(&self) -> anyhow::Result<Option<crate::mail::Mailer>> {
+        self.mail
+            .smtp_url
+            .as_ref()
+            .map(|url| url.expose_secret().trim())
+            .filter(|url| !url.is_empty())
+            .map(|url| crate::mail::Mailer::new(url, &self.mail.from))
+            .transpose()
+    }
+
     /// The access-token issuer these settings describe.
     pub fn token_issuer(&self) -> anyhow::Result<auth::jwt::TokenIssuer> {
         use auth::jwt::SigningKey;
@@ -287,5 +391,32 @@ mod tests {
         let mut s = Settings::defaults().unwrap();
         s.auth.jwt_secret = Some(SecretString::from("short"));
         assert!(s.jwt_secret().is_err());
+    }
+
+    #[test]
+    fn the_compose_environment_selects_s3_and_mail() {
+        let env = [
+            ("APP__STORAGE__BACKEND", "s3"),
+            ("APP__STORAGE__S3_ENDPOINT", "http://objects:9000"),
+            ("APP__STORAGE__S3_BUCKET", "attachments"),
+            ("APP__STORAGE__S3_ALLOW_HTTP", "true"),
+            ("APP__STORAGE__S3_ACCESS_KEY", "app"),
+            ("APP__STORAGE__S3_SECRET_KEY", "change-me-please"),
+            ("APP__MAIL__SMTP_URL", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let s = Settings::load_with_env(None, Some(env)).unwrap();
+        assert_eq!(s.storage.backend, StorageBackend::S3);
+        assert!(s.storage.s3_allow_http);
+        assert_eq!(s.blob_store().unwrap().describe(), "s3");
+        // An empty SMTP URL means in-app reminders only.
+        assert!(s.mailer().unwrap().is_none());
+        let mut s = s;
+        s.mail.smtp_url = Some(SecretString::from("smtp://relay.example:25"));
+        assert!(s.mailer().unwrap().is_some());
+        s.storage.s3_bucket = None;
+        assert!(s.blob_store().is_err(), "S3 without a bucket is refused");
     }
 }

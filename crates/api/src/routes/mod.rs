@@ -1,6 +1,7 @@
 //! Every route, registered once: registering it here also documents it.
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod board;
 pub mod notifications;
@@ -61,6 +62,9 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(tasks::forward_task)
         .service(task_stats::export_task_stats)
         .service(task_stats::task_stats)
+        .service(attachments::upload_attachment)
+        .service(attachments::get_attachment)
+        .service(attachments::download_attachment)
         .service(board::board)
         .service(notifications::list_notifications)
         .service(notifications::mark_all_read)

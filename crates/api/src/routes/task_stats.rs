@@ -48,7 +48,7 @@ pub struct StatsQuery {
 }
 
 /// One row of the statistics.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct StatsRow {
     /// Stable key: a unit or user id, an issuer code, `2026-11`, `2026-Q4`,
     /// or `none` (no deadline / no specialist).

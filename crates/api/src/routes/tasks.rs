@@ -11,6 +11,7 @@ use domain::tasks::{
     self as rules, Priority, ReportingCycle, TaskAction, TaskActionKind, TaskParty, TaskRuleError,
     TaskRuleErrorKind, TaskState, Timeliness, TimelinessColour, TransitionContext,
 };
+use persistence::attachments::{self, Owner};
 use persistence::tasks::{
     self as store, DirectiveRow, NewDirective, NewTask, NewTaskEvent, TaskChanges, TaskEventRow,
     TaskFilter, TaskRow, TaskSort, TimelinessFilter,
@@ -26,6 +27,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
 use crate::extract::ValidJson;
 use crate::paging::{Page, Paging};
 use crate::state::AppState;
+
+use super::attachments::{attach, split_by_event, Attachment};
 
 /// Days before the deadline at which an open task turns yellow.
 pub const DUE_SOON_DAYS: u32 = 3;
@@ -220,9 +223,15 @@ pub struct Directive {
     pub summary: String,
     /// The tasks the caller may see.
     pub tasks: Vec<Task>,
+    /// The directive's files (the signed document); empty in lists.
+    pub attachments: Vec<Attachment>,
 }
 
-fn directive_view(row: DirectiveRow, tasks: Vec<Task>) -> Directive {
+fn directive_view(
+    row: DirectiveRow,
+    tasks: Vec<Task>,
+    attachments: Vec<attachments::AttachmentRow>,
+) -> Directive {
     Directive {
         id: row.id,
         issuing_unit_id: row.issuing_unit_id,
@@ -234,6 +243,7 @@ fn directive_view(row: DirectiveRow, tasks: Vec<Task>) -> Directive {
         issued_on: row.issued_on,
         summary: row.summary,
         tasks,
+        attachments: attachments.into_iter().map(Attachment::from).collect(),
     }
 }
 
@@ -257,6 +267,9 @@ pub struct NewTaskBody {
     #[serde(default)]
     #[validate(length(max = 20))]
     pub tags: Vec<String>,
+    /// Files uploaded beforehand (`POST /attachments`) to attach.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
 }
 
 fn normal() -> Priority {
@@ -284,6 +297,10 @@ pub struct NewDirectiveBody {
     #[serde(default)]
     #[validate(length(max = 200), nested)]
     pub tasks: Vec<NewTaskBody>,
+    /// Files uploaded beforehand (`POST /attachments`): the signed
+    /// document, appendices.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
 }
 
 fn field(field: &str, code: &str, message: &str) -> ApiError {
@@ -389,6 +406,13 @@ pub fn create_task(
             Some(serde_json::json!({"directive_id": directive.id, "lead_unit_id": row.lead_unit_id, "deadline": row.deadline})),
         ),
     )?;
+    attach(
+        conn,
+        actor,
+        &body.attachment_ids,
+        Owner::Task(row.id),
+        &format!("{prefix}attachment_ids"),
+    )?;
     Ok(row)
 }
 
@@ -438,7 +462,15 @@ pub fn record_directive(
         tasks.push(create_task(conn, actor, &row, task, Some(i))?);
     }
     let tasks = task_views(conn, tasks)?;
-    Ok(directive_view(row, tasks))
+    attach(
+        conn,
+        actor,
+        &body.attachment_ids,
+        Owner::Directive(row.id),
+        "attachment_ids",
+    )?;
+    let files = attachments::of_directive(conn, row.id)?;
+    Ok(directive_view(row, tasks, files))
 }
 
 /// Record a directive and assign its tasks (the Committee's leaders and
@@ -545,7 +577,7 @@ pub async fn list_directives(
                 store::list_directives(conn, roots.as_deref(), folded.as_deref(), limit, offset)?;
             let items = rows
                 .into_iter()
-                .map(|row| directive_view(row, Vec::new()))
+                .map(|row| directive_view(row, Vec::new(), Vec::new()))
                 .collect();
             Ok(Page::new(items, total, limit, offset))
         })
@@ -568,30 +600,43 @@ pub async fn get_directive(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<Directive>> {
     let id = id.into_inner();
-    let roots = task_roots(&actor)?;
     let directive = state
         .db
         .run(move |conn| -> ApiResult<Directive> {
-            let row = store::get_directive(conn, id)?;
-            let (tasks, _) = store::list_tasks(
-                conn,
-                &TaskFilter {
-                    directive_id: Some(id),
-                    limit: 1000,
-                    ..base_filter(roots.clone())
-                },
-            )?;
-            let can_manage = actor
-                .authorize_unit(conn, Action::ManageDirectives, row.office_unit_id)
-                .is_ok();
-            if tasks.is_empty() && !can_manage && roots.is_some() {
-                return Err(ApiError::not_found());
-            }
+            let (row, tasks) = visible_directive(conn, &actor, id)?;
             let tasks = task_views(conn, tasks)?;
-            Ok(directive_view(row, tasks))
+            let files = attachments::of_directive(conn, id)?;
+            Ok(directive_view(row, tasks, files))
         })
         .await?;
     Ok(web::Json(directive))
+}
+
+/// A directive and the tasks of it the actor may see; 404 when the actor
+/// sees none of its tasks and may not manage it.
+pub fn visible_directive(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<(DirectiveRow, Vec<TaskRow>)> {
+    let roots = task_roots(actor)?;
+    let row = store::get_directive(conn, id)?;
+    let unrestricted = roots.is_none();
+    let (tasks, _) = store::list_tasks(
+        conn,
+        &TaskFilter {
+            directive_id: Some(id),
+            limit: 1000,
+            ..base_filter(roots)
+        },
+    )?;
+    let can_manage = actor
+        .authorize_unit(conn, Action::ManageDirectives, row.office_unit_id)
+        .is_ok();
+    if tasks.is_empty() && !can_manage && !unrestricted {
+        return Err(ApiError::not_found());
+    }
+    Ok((row, tasks))
 }
 
 pub fn base_filter(roots: Option<Vec<i64>>) -> TaskFilter {
@@ -734,6 +779,8 @@ pub struct TaskEvent {
     pub to_state: TaskState,
     /// A completion proposed after the deadline.
     pub late: bool,
+    /// Files posted with this entry.
+    pub attachments: Vec<Attachment>,
 }
 
 impl From<TaskEventRow> for TaskEvent {
@@ -752,6 +799,7 @@ impl From<TaskEventRow> for TaskEvent {
             from_state: state(&e.from_state),
             to_state: state(&e.to_state),
             late: e.late,
+            attachments: Vec::new(),
         }
     }
 }
@@ -768,6 +816,9 @@ pub struct TaskDetail {
     /// Tasks forwarded from this one, with their states.
     pub children: Vec<Task>,
     pub timeline: Vec<TaskEvent>,
+    /// Files attached when the task was assigned (timeline files are on
+    /// their entries).
+    pub attachments: Vec<Attachment>,
 }
 
 /// The caller's capacities on a task; 404 when it has none.
@@ -804,6 +855,13 @@ fn task_parties(
     Ok(parties)
 }
 
+/// A task the actor has some capacity on; 404 otherwise.
+pub fn visible_task(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<TaskRow> {
+    let row = store::get_task(conn, id)?;
+    task_parties(conn, actor, &row)?;
+    Ok(row)
+}
+
 fn context(task: &TaskRow) -> TransitionContext {
     TransitionContext {
         today: today(),
@@ -821,16 +879,23 @@ fn detail(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<TaskDeta
     }
     let children = store::children(conn, id)?;
     let children = task_views(conn, children)?;
-    let timeline = store::events(conn, id)?
+    let (own_files, event_files) = split_by_event(attachments::of_task(conn, id)?);
+    let mut timeline: Vec<TaskEvent> = store::events(conn, id)?
         .into_iter()
         .map(TaskEvent::from)
         .collect();
+    for (event_id, file) in event_files {
+        if let Some(event) = timeline.iter_mut().find(|e| e.id == event_id) {
+            event.attachments.push(file);
+        }
+    }
     Ok(TaskDetail {
         task: task_views(conn, vec![row])?.remove(0),
         parties,
         available_actions: actions,
         children,
         timeline,
+        attachments: own_files,
     })
 }
 
@@ -892,7 +957,12 @@ fn action_note(action: &TaskAction) -> String {
 
 /// One workflow step, in one transaction: the rule decides, the task and
 /// its timeline change, the audit trail records it.
-pub fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction) -> ApiResult<()> {
+pub fn act(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    action: &TaskAction,
+) -> ApiResult<TaskEventRow> {
     let row = store::get_task(conn, id)?;
     let parties = task_parties(conn, actor, &row)?;
     let state = TaskState::parse(&row.state).unwrap_or(TaskState::Assigned);
@@ -966,7 +1036,7 @@ pub fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction)
         ),
         other => other.into(),
     })?;
-    store::insert_event(conn, &event)?;
+    let event = store::insert_event(conn, &event)?;
     persistence::audit::append(
         conn,
         actor.audit(
@@ -977,7 +1047,18 @@ pub fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction)
             Some(serde_json::json!({"state": after.state, "deadline": after.deadline, "version": after.version, "note": event.note})),
         ),
     )?;
-    Ok(())
+    Ok(event)
+}
+
+/// A workflow action with the files posted with it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TaskActionBody {
+    #[serde(flatten)]
+    pub action: TaskAction,
+    /// Files uploaded beforehand (`POST /attachments`) to post with this
+    /// entry: a progress report's documents, the result report.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
 }
 
 /// Take a workflow action on a task: accept, report progress or a
@@ -990,7 +1071,7 @@ pub fn act(conn: &mut DbConnection, actor: &Actor, id: i64, action: &TaskAction)
     tag = "tasks",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id")),
-    request_body(content = TaskAction, example = json!({"action": "propose_completion", "result": "Đã hoàn thành giải phóng mặt bằng", "explanation": "Chậm do vướng mắc đền bù"})),
+    request_body(content = TaskActionBody, example = json!({"action": "propose_completion", "result": "Đã hoàn thành giải phóng mặt bằng", "explanation": "Chậm do vướng mắc đền bù", "attachment_ids": [7]})),
     responses(
         (status = 200, body = TaskDetail),
         (status = 403, description = "Your capacity on the task does not allow it", body = Problem, content_type = "application/problem+json"),
@@ -1004,13 +1085,23 @@ pub async fn act_on_task(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-    body: web::Json<TaskAction>,
+    body: web::Json<TaskActionBody>,
 ) -> ApiResult<web::Json<TaskDetail>> {
-    let (id, action) = (id.into_inner(), body.into_inner());
+    let (id, body) = (id.into_inner(), body.into_inner());
     let detail = state
         .db
         .write(move |conn| {
-            act(conn, &actor, id, &action)?;
+            let event = act(conn, &actor, id, &body.action)?;
+            attach(
+                conn,
+                &actor,
+                &body.attachment_ids,
+                Owner::Event {
+                    task_id: id,
+                    event_id: event.id,
+                },
+                "attachment_ids",
+            )?;
             detail(conn, &actor, id)
         })
         .await?;

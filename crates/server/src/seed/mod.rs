@@ -179,7 +179,8 @@ fn ensure_accounts(conn: &mut DbConnection, province: UnitId, hash: &str) -> any
             &NewUser {
                 username: username.into(),
                 full_name: full_name.into(),
-                email: None,
+                // A reserved domain: the demo never mails anyone real.
+                email: Some(format!("{username}@demo.example")),
                 phone: None,
                 primary_unit_id: unit_id,
                 password_hash: hash.into(),

@@ -206,7 +206,9 @@ fn unit(conn: &mut DbConnection, province: UnitId, name: &str) -> anyhow::Result
 }
 
 fn step(conn: &mut DbConnection, who: &Actor, task: i64, action: TaskAction) -> anyhow::Result<()> {
-    act(conn, who, task, &action).map_err(|e| anyhow::anyhow!("demo step on task {task}: {e}"))
+    act(conn, who, task, &action)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("demo step on task {task}: {e}"))
 }
 
 fn text(s: &str) -> String {
@@ -402,6 +404,7 @@ pub fn load(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<usize> 
                     Priority::Normal
                 },
                 tags: Vec::new(),
+                attachment_ids: Vec::new(),
             });
         }
         let body = NewDirectiveBody {
@@ -418,6 +421,7 @@ pub fn load(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<usize> 
             issued_on: day(today, -i64::try_from(d.age).unwrap_or(0)),
             summary: d.summary.into(),
             tasks,
+            attachment_ids: Vec::new(),
         };
         let directive = record_directive(conn, &cast.specialist, &body)
             .map_err(|e| anyhow::anyhow!("demo directive {}: {e}", d.number))?;

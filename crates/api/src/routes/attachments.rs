@@ -1,0 +1,320 @@
+//! Files (tệp đính kèm): uploaded first, then attached by id when a
+//! directive, task or timeline entry is saved, and downloaded by whoever
+//! may read what they are attached to.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{get, post, web, HttpResponse};
+use chrono::NaiveDateTime;
+use futures_util::StreamExt;
+use persistence::attachments::{self as store, AttachmentRow, NewAttachment, Owner};
+use persistence::DbConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actor::Actor;
+use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
+use crate::state::AppState;
+
+/// The most files one directive, task or timeline entry may carry.
+pub const MAX_PER_OWNER: usize = 20;
+
+/// A stored file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    #[schema(example = "Bao-cao-tien-do.pdf")]
+    pub file_name: String,
+    #[schema(example = "application/pdf")]
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    pub uploader_name: String,
+    pub uploaded_at: NaiveDateTime,
+    /// Where to download it (with the same bearer token).
+    #[schema(example = "/api/v1/attachments/7/content")]
+    pub download_url: String,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Self {
+        Self {
+            download_url: format!("/api/v1/attachments/{}/content", r.id),
+            id: r.id,
+            file_name: r.file_name,
+            content_type: r.content_type,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            uploader_name: r.uploader_name,
+            uploaded_at: r.uploaded_at,
+        }
+    }
+}
+
+/// Links the caller's freshly uploaded files to what was just saved; an id
+/// that is unknown, someone else's or already attached is a 422 on `field`.
+pub fn attach(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ids: &[i64],
+    owner: Owner,
+    field: &str,
+) -> ApiResult<Vec<Attachment>> {
+    if ids.len() > MAX_PER_OWNER {
+        return Err(ApiError::field(
+            field,
+            "too_many",
+            format!("Tối đa {MAX_PER_OWNER} tệp đính kèm (at most {MAX_PER_OWNER} files)"),
+        ));
+    }
+    let rows =
+        store::link(conn, ids, &actor.principal.to_string(), owner).map_err(|e| match e {
+            persistence::PersistenceError::NotFound => ApiError::field(
+                field,
+                "unknown_attachment",
+                "Tệp đính kèm không tồn tại, không phải của bạn hoặc đã được đính kèm nơi khác \
+             (unknown attachment, not yours, or already attached)",
+            ),
+            other => other.into(),
+        })?;
+    Ok(rows.into_iter().map(Attachment::from).collect())
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+pub struct UploadForm {
+    /// The file; its type is checked from its content and must match its
+    /// name's extension.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+fn upload_error(code: &str, message: &str) -> ApiError {
+    ApiError::field("file", code, message)
+}
+
+/// Reads the `file` part of the form, refusing it as soon as it passes the
+/// size limit.
+async fn read_file(mut form: Multipart, max_bytes: usize) -> ApiResult<(String, Vec<u8>)> {
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| upload_error("malformed", &e.to_string()))?;
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename().map(str::to_owned))
+            .unwrap_or_default();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| upload_error("malformed", &e.to_string()))?;
+            if bytes.len() + chunk.len() > max_bytes {
+                let rejection = storage::Rejection::TooLarge { max_bytes };
+                return Err(ApiError::with_detail(
+                    ErrorCode::PayloadTooLarge,
+                    rejection.message_vi(),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok((name, bytes));
+    }
+    Err(upload_error(
+        "required",
+        "Chưa chọn tệp (the form has no `file` part)",
+    ))
+}
+
+/// Upload a file (multipart/form-data, part `file`). Office documents, PDF,
+/// images and archives up to the configured size; the type is read from
+/// the content. The answer's `id` is then given in `attachment_ids` when
+/// saving a directive, a task or a timeline entry; a file not attached by
+/// then stays visible to its uploader only.
+#[utoipa::path(
+    operation_id = "upload_attachment",
+    tag = "attachments",
+    security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = Attachment),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty, a type not allowed, or a name that does not match the content", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/attachments")]
+pub async fn upload_attachment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    form: Multipart,
+) -> ApiResult<HttpResponse> {
+    let max_bytes = state.uploads.max_bytes;
+    let (name, bytes) = read_file(form, max_bytes).await?;
+    let inspected = storage::inspect(&name, &bytes, max_bytes)
+        .map_err(|r| upload_error(r.code(), &r.message_vi()))?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let sha256 = state.uploads.store.put(bytes.into()).await.map_err(|e| {
+        tracing::error!(error = %e, "storing an upload failed");
+        ApiError::with_detail(
+            ErrorCode::ServiceUnavailable,
+            "Kho tệp tạm thời không sẵn sàng (file storage unavailable)",
+        )
+    })?;
+    let row = state
+        .db
+        .write(move |conn| -> ApiResult<AttachmentRow> {
+            let row = store::insert(
+                conn,
+                &NewAttachment {
+                    sha256: &sha256,
+                    size_bytes: size,
+                    content_type: inspected.content_type,
+                    file_name: &inspected.file_name,
+                    uploaded_by: &actor.principal.to_string(),
+                    uploader_name: &actor.name,
+                },
+            )?;
+            persistence::audit::append(
+                conn,
+                actor.audit(
+                    "attachment.upload",
+                    "attachment",
+                    row.id,
+                    None,
+                    Some(serde_json::json!({"file_name": row.file_name, "sha256": row.sha256, "size_bytes": row.size_bytes})),
+                ),
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Attachment::from(row)))
+}
+
+/// May the actor read this file? Attached: when they may read its
+/// directive or task (404 otherwise). Not yet attached: its uploader only.
+fn readable(conn: &mut DbConnection, actor: &Actor, row: &AttachmentRow) -> ApiResult<()> {
+    if let Some(task_id) = row.task_id {
+        return super::tasks::visible_task(conn, actor, task_id).map(|_| ());
+    }
+    if let Some(directive_id) = row.directive_id {
+        return super::tasks::visible_directive(conn, actor, directive_id).map(|_| ());
+    }
+    if row.uploaded_by == actor.principal.to_string() {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// A file's description.
+#[utoipa::path(
+    operation_id = "get_attachment",
+    tag = "attachments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Attachment id", example = 7)),
+    responses((status = 200, body = Attachment), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/attachments/{id}")]
+pub async fn get_attachment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Attachment>> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .run(move |conn| -> ApiResult<AttachmentRow> {
+            let row = store::get(conn, id)?;
+            readable(conn, &actor, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Download a file, under its original name.
+#[utoipa::path(
+    operation_id = "download_attachment",
+    tag = "attachments",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Attachment id", example = 7)),
+    responses(
+        (status = 200, description = "The file's bytes, with its content type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/attachments/{id}/content")]
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .run(move |conn| -> ApiResult<AttachmentRow> {
+            let row = store::get(conn, id)?;
+            readable(conn, &actor, &row)?;
+            Ok(row)
+        })
+        .await?;
+    let bytes = state.uploads.store.get(&row.sha256).await.map_err(|e| {
+        tracing::error!(error = %e, attachment = row.id, "reading an attachment failed");
+        ApiError::with_detail(
+            ErrorCode::ServiceUnavailable,
+            "Không đọc được tệp từ kho (the file could not be read from storage)",
+        )
+    })?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii_name(&row.file_name)),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: row.file_name.clone().into_bytes(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(row.content_type)
+        .insert_header(disposition)
+        .insert_header((actix_web::http::header::ETAG, format!("\"{}\"", row.sha256)))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "private, max-age=3600",
+        ))
+        .body(bytes))
+}
+
+/// The name without diacritics, for clients that ignore `filename*`.
+fn ascii_name(name: &str) -> String {
+    domain::text::fold(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect()
+}
+
+/// Attachments grouped for a task's detail: the task's own (no timeline
+/// entry) and, per entry, its files.
+pub fn split_by_event(rows: Vec<AttachmentRow>) -> (Vec<Attachment>, Vec<(i64, Attachment)>) {
+    let mut own = Vec::new();
+    let mut per_event = Vec::new();
+    for row in rows {
+        match row.event_id {
+            Some(event) => per_event.push((event, row.into())),
+            None => own.push(row.into()),
+        }
+    }
+    (own, per_event)
+}
