@@ -5,6 +5,8 @@ mod access;
 mod admin;
 mod attachments;
 mod auth;
+mod fund_reports;
+mod funds;
 mod migrations;
 mod platform;
 mod tasks;

@@ -149,11 +149,19 @@ pub enum Action {
     ViewTasks,
     /// Enter directives and assign their tasks on behalf of the committee.
     ManageDirectives,
+    /// Read programme fund figures and reports in scope.
+    ViewFunds,
+    /// Record allocations, adjustments and projects.
+    ManageFunds,
+    /// Record disbursements (*giải ngân*) of a unit or its projects.
+    RecordDisbursements,
+    /// Define programmes, phases, components and fund sources (global data).
+    ManageProgrammes,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewUnits,
         Action::ManageUnits,
         Action::ViewUsers,
@@ -164,6 +172,10 @@ impl Action {
         Action::ManageBoardTokens,
         Action::ViewTasks,
         Action::ManageDirectives,
+        Action::ViewFunds,
+        Action::ManageFunds,
+        Action::RecordDisbursements,
+        Action::ManageProgrammes,
     ];
 
     /// The stable code, e.g. `"manage_grants"` (for logs and the audit trail).
@@ -179,6 +191,10 @@ impl Action {
             Action::ManageBoardTokens => "manage_board_tokens",
             Action::ViewTasks => "view_tasks",
             Action::ManageDirectives => "manage_directives",
+            Action::ViewFunds => "view_funds",
+            Action::ManageFunds => "manage_funds",
+            Action::RecordDisbursements => "record_disbursements",
+            Action::ManageProgrammes => "manage_programmes",
         }
     }
 }
@@ -195,13 +211,16 @@ impl Action {
 /// | ManageBoardTokens | SystemAdmin, OfficeLeader |
 /// | ViewTasks | every role |
 /// | ManageDirectives | SystemAdmin, CommitteeLeader, OfficeLeader, OfficeSpecialist |
+/// | ViewFunds | every role |
+/// | ManageFunds, ManageProgrammes | SystemAdmin, FundManager |
+/// | RecordDisbursements | SystemAdmin, FundManager, CommuneOfficer |
 ///
 /// The Office and agency leaders manage the users of their own unit: the
 /// grant's subtree limits them (see [`authorize`]).
 pub const fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
-        Action::ViewUnits | Action::ViewTasks => true,
+        Action::ViewUnits | Action::ViewTasks | Action::ViewFunds => true,
         Action::ManageUnits | Action::ViewAudit | Action::ManageServiceAccounts => {
             matches!(role, SystemAdmin)
         }
@@ -217,6 +236,10 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
             role,
             SystemAdmin | CommitteeLeader | OfficeLeader | OfficeSpecialist
         ),
+        Action::ManageFunds | Action::ManageProgrammes => matches!(role, SystemAdmin | FundManager),
+        Action::RecordDisbursements => {
+            matches!(role, SystemAdmin | FundManager | CommuneOfficer)
+        }
     }
 }
 
@@ -442,23 +465,27 @@ mod tests {
             ManageBoardTokens,
             ViewTasks,
             ManageDirectives,
+            ViewFunds,
+            ManageFunds,
+            RecordDisbursements,
+            ManageProgrammes,
         ];
         // Every action has a column.
         assert_eq!(columns, Action::ALL);
         #[rustfmt::skip]
-        let table: [(Role, [bool; 10]); 11] = [
-            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board  VTask  MDir
-            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y]),
-            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N,     Y,     Y]),
-            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y,     Y,     Y]),
-            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     Y]),
-            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N,     Y,     N]),
-            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
-            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
-            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
-            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
-            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
-            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N]),
+        let table: [(Role, [bool; 14]); 11] = [
+            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board  VTask  MDir  VFund MFund Disb  Prog
+            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y, Y,    Y,    Y,    Y]),
+            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N]),
+            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y,     Y,     Y, Y,    N,    N,    N]),
+            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N]),
+            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
+            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
+            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    Y,    Y,    Y]),
+            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
+            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
+            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    Y,    N]),
+            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
         ];
         // Every role has a row.
         assert_eq!(table.map(|row| row.0), Role::ALL);

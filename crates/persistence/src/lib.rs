@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 mod db;
 mod error;
+pub mod funds;
 pub mod identity;
 pub mod meta;
 mod migrate;

@@ -271,6 +271,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    programmes (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        legal_basis -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programme_phases (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        name -> Text,
+        start_year -> Integer,
+        end_year -> Integer,
+        decision -> Text,
+    }
+}
+
+diesel::table! {
+    programme_components (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    fund_sources (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    fund_projects (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        programme_id -> BigInt,
+        component_id -> BigInt,
+        name -> Text,
+        investor -> Text,
+        planned_cost -> BigInt,
+        start_on -> Nullable<Date>,
+        end_on -> Nullable<Date>,
+        status -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fund_allocations (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        year -> Integer,
+        component_id -> BigInt,
+        source_id -> BigInt,
+        from_unit_id -> Nullable<BigInt>,
+        to_unit_id -> Nullable<BigInt>,
+        to_project_id -> Nullable<BigInt>,
+        amount -> BigInt,
+        adjusts_id -> Nullable<BigInt>,
+        decision_number -> Text,
+        decision_date -> Date,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fund_disbursements (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        year -> Integer,
+        component_id -> BigInt,
+        source_id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        project_id -> Nullable<BigInt>,
+        amount -> BigInt,
+        reversal -> Bool,
+        paid_on -> Date,
+        voucher -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_meta,
     org_units,
@@ -290,4 +385,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     job_leases,
     attachments,
+    programmes,
+    programme_phases,
+    programme_components,
+    fund_sources,
+    fund_projects,
+    fund_allocations,
+    fund_disbursements,
 );

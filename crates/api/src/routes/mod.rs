@@ -4,6 +4,8 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod board;
+pub mod fund_export;
+pub mod funds;
 pub mod notifications;
 pub mod system;
 pub mod task_stats;
@@ -65,6 +67,17 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(attachments::upload_attachment)
         .service(attachments::get_attachment)
         .service(attachments::download_attachment)
+        .service(funds::list_programmes)
+        .service(funds::create_programme)
+        .service(funds::list_fund_sources)
+        .service(funds::create_fund_project)
+        .service(funds::list_fund_projects)
+        .service(funds::create_allocation)
+        .service(funds::adjust_allocation)
+        .service(funds::create_disbursement)
+        .service(fund_export::export_fund_report_allocation)
+        .service(funds::fund_report_allocation)
+        .service(funds::fund_warnings)
         .service(board::board)
         .service(notifications::list_notifications)
         .service(notifications::mark_all_read)

@@ -1,6 +1,7 @@
 //! Demo data and reference data. Each workflow adds its part to [`demo`] so
 //! `make run` always shows something real. Every step is idempotent.
 
+mod funds;
 pub mod reference;
 mod tasks;
 
@@ -142,6 +143,18 @@ fn ensure_agencies(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<
     Ok(())
 }
 
+/// A demo account as an actor, with its grants.
+fn actor(conn: &mut DbConnection, username: &str) -> anyhow::Result<api::actor::Actor> {
+    let user = identity::find_user_by_username(conn, username)?
+        .with_context(|| format!("demo account {username} is missing"))?;
+    api::actor::load_actor(
+        conn,
+        auth::jwt::Principal::User(user.id),
+        api::actor::RequestMeta::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 pub(crate) fn unit_for(
     conn: &mut DbConnection,
     province: UnitId,
@@ -207,6 +220,14 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         let province = demo_province(conn)?;
         tasks::load(conn, province)
     })?;
+    let fund_entries = db.write_blocking(|conn| -> anyhow::Result<usize> {
+        let province = demo_province(conn)?;
+        let admin = actor(conn, "admin")?;
+        funds::ensure_reference(conn, &admin)?;
+        let manager = actor(conn, "von.quanly")?;
+        let today = domain::tasks::local_today(chrono::Utc::now().naive_utc());
+        funds::load_demo(conn, province, &manager, today)
+    })?;
     let mut out = String::new();
     if !units.skipped {
         out.push_str(&format!(
@@ -217,6 +238,11 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     if tasks > 0 {
         out.push_str(&format!(
             "Đã tạo {tasks} nhiệm vụ mẫu (demo tasks created)\n"
+        ));
+    }
+    if fund_entries > 0 {
+        out.push_str(&format!(
+            "Đã tạo {fund_entries} bút toán vốn Chương trình 135 mẫu (demo fund entries created)\n"
         ));
     }
     out.push_str("Tài khoản mẫu (demo logins), mật khẩu / password: ");

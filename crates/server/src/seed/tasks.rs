@@ -3,15 +3,12 @@
 //! same rules and code as the API (so the timelines and audit rows are
 //! real). Dates are relative to today, so the classes stay right.
 
-use anyhow::Context;
-use api::actor::{load_actor, Actor, RequestMeta};
+use api::actor::Actor;
 use api::routes::tasks::{
     act, record_directive, DirectiveKind, Issuer, NewDirectiveBody, NewTaskBody,
 };
-use auth::jwt::Principal;
 use chrono::{Days, NaiveDate};
 use domain::tasks::{Priority, ReportingCycle, TaskAction};
-use persistence::identity;
 use persistence::units::UnitId;
 use persistence::DbConnection;
 
@@ -194,12 +191,7 @@ struct Cast {
     staff: Vec<(&'static str, Actor, Option<Actor>)>,
 }
 
-fn actor(conn: &mut DbConnection, username: &str) -> anyhow::Result<Actor> {
-    let user = identity::find_user_by_username(conn, username)?
-        .with_context(|| format!("demo account {username} is missing"))?;
-    load_actor(conn, Principal::User(user.id), RequestMeta::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
+use super::actor;
 
 fn unit(conn: &mut DbConnection, province: UnitId, name: &str) -> anyhow::Result<UnitId> {
     super::unit_for(conn, province, name)

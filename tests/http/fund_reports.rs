@@ -1,0 +1,181 @@
+//! Programme-fund reports over the demo's Programme 135 money: the Excel
+//! report reopens with the API's figures to the đồng, and the warnings a
+//! manager needs.
+
+use blackbox::{backend_tests, TestApp, Value};
+
+backend_tests!(demo:
+    fund_report_export_reopens_with_the_api_totals,
+    fund_warnings_flag_idle_money_and_late_projects,
+);
+
+fn this_year() -> i32 {
+    use chrono::Datelike;
+    (chrono::Utc::now().naive_utc() + chrono::Duration::hours(7))
+        .date()
+        .year()
+}
+
+async fn p135(app: &TestApp, token: &str) -> i64 {
+    let list = TestApp::expect(app.get_as(token, "/api/v1/programmes").await, 200).await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "P135")
+        .and_then(|p| p["id"].as_i64())
+        .expect("the demo seeds P135")
+}
+
+/// A money cell (triệu đồng) back to đồng.
+fn dong(cell: &calamine::Data) -> i64 {
+    match cell {
+        calamine::Data::Float(f) => (f * 1_000_000.0).round() as i64,
+        calamine::Data::Int(i) => i * 1_000_000,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
+    use calamine::{Reader, Xlsx};
+    let manager = app.token("von.quanly").await;
+    let programme = p135(&app, &manager).await;
+    let province = app.unit_id(&manager, "Tỉnh Phú Thọ").await;
+    let query = format!(
+        "unit_id={province}&programme_id={programme}&year_from={}",
+        this_year()
+    );
+    let report = TestApp::expect(
+        app.get_as(&manager, &format!("/api/v1/fund-reports/allocation?{query}"))
+            .await,
+        200,
+    )
+    .await;
+    let total = &report["total"];
+    assert_eq!(total["allocated"], 30_000_000_000_i64, "the demo envelope");
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "six demo communes");
+    // The unit's own row and its children add up to the total.
+    for field in ["allocated", "disbursed"] {
+        let sum: i64 = rows.iter().map(|r| r[field].as_i64().unwrap()).sum::<i64>()
+            + report["own"][field].as_i64().unwrap();
+        assert_eq!(sum, total[field].as_i64().unwrap(), "{field}");
+    }
+
+    let res = app
+        .get_as(
+            &manager,
+            &format!("/api/v1/fund-reports/allocation/export.xlsx?{query}"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let lines: Vec<String> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|"))
+        .collect();
+    assert!(lines.iter().any(|l| l.contains("Đơn vị tính: triệu đồng")));
+    assert!(lines.iter().any(|l| l.contains("(1)|(2)|(3)|(4)")));
+    let header = sheet
+        .rows()
+        .find(|r| r.iter().any(|c| *c == "Tổng số"))
+        .unwrap();
+    let totals: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| *c == "Tổng số")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(totals.len(), 2, "plan and disbursement totals");
+    let (plan, paid) = (totals[0], totals[1]);
+    let row_of = |label: &str| {
+        sheet
+            .rows()
+            .find(|r| r.iter().any(|c| *c == label))
+            .unwrap_or_else(|| panic!("no row {label}"))
+            .to_vec()
+    };
+    let sheet_total = row_of("TỔNG CỘNG");
+    assert_eq!(dong(&sheet_total[plan]), total["allocated"].as_i64().unwrap());
+    assert_eq!(dong(&sheet_total[paid]), total["disbursed"].as_i64().unwrap());
+    // Per component: the plan columns between the two totals add up.
+    let parts: i64 = (plan + 1..paid).map(|i| dong(&sheet_total[i])).sum();
+    assert_eq!(parts, total["allocated"].as_i64().unwrap());
+    for (i, api_row) in rows.iter().enumerate() {
+        let line = row_of(api_row["unit_name"].as_str().unwrap());
+        assert_eq!(
+            line[0].to_string(),
+            ["I", "II", "III", "IV", "V", "VI"][i],
+            "Roman numerals in order"
+        );
+        assert_eq!(dong(&line[plan]), api_row["allocated"].as_i64().unwrap());
+        assert_eq!(dong(&line[paid]), api_row["disbursed"].as_i64().unwrap());
+    }
+    // The demo's villages are listed under their commune, numbered.
+    let village = row_of("Thôn Xuân Đài");
+    assert_eq!(dong(&village[plan]), 800_000_000);
+    assert!(lines.iter().any(|l| l.contains("Thôn ĐBKK")));
+
+    // Out of scope: the commune officer cannot export the province.
+    let commune = app.token("xa.tanson").await;
+    let res = app
+        .get_as(
+            &commune,
+            &format!("/api/v1/fund-reports/allocation/export.xlsx?{query}"),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
+    let manager = app.token("von.quanly").await;
+    let programme = p135(&app, &manager).await;
+    let province = app.unit_id(&manager, "Tỉnh Phú Thọ").await;
+    let year = this_year();
+    let url = |extra: &str| {
+        format!(
+            "/api/v1/fund-reports/warnings?unit_id={province}&programme_id={programme}&year={year}{extra}"
+        )
+    };
+    let w: Value = TestApp::expect(app.get_as(&manager, &url("")).await, 200).await;
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["unit_name"].as_str().or(r["name"].as_str()).unwrap().to_owned())
+            .collect()
+    };
+    // The demo leaves one commune without any disbursement this year.
+    let idle = names(&w["no_disbursement"]);
+    assert_eq!(idle.len(), 1, "{w}");
+    for r in w["no_disbursement"].as_array().unwrap() {
+        assert_eq!(r["disbursed"], 0);
+        assert!(r["allocated"].as_i64().unwrap() > 0);
+    }
+    // Every flagged commune is really below 50 %.
+    for r in w["low_rate"].as_array().unwrap() {
+        assert!(r["disbursement_rate_bp"].as_i64().unwrap() < 5000, "{r}");
+    }
+    assert!(names(&w["low_rate"]).contains(&idle[0]));
+    // One demo project ended yesterday and is not completed.
+    let late = w["projects_overdue"].as_array().unwrap();
+    assert_eq!(late.len(), 1, "{w}");
+    assert_ne!(late[0]["status"], "completed");
+    // Before the date nothing is idle yet; a zero threshold flags no rate.
+    let early: Value = TestApp::expect(
+        app.get_as(
+            &manager,
+            &url(&format!("&no_disbursement_after={}-12-31&min_rate_bp=0", year)),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(early["no_disbursement"], serde_json::json!([]));
+    assert_eq!(early["low_rate"], serde_json::json!([]));
+    // Out of scope.
+    let commune = app.token("xa.tanson").await;
+    TestApp::expect(app.get_as(&commune, &url("")).await, 404).await;
+}
