@@ -7,6 +7,7 @@ use blackbox::{backend_tests, TestApp, Value};
 backend_tests!(demo:
     fund_report_export_reopens_with_the_api_totals,
     fund_warnings_flag_idle_money_and_late_projects,
+    ledgers_and_the_project_report_follow_the_scope,
 );
 
 fn this_year() -> i32 {
@@ -45,8 +46,11 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
         this_year()
     );
     let report = TestApp::expect(
-        app.get_as(&manager, &format!("/api/v1/fund-reports/allocation?{query}"))
-            .await,
+        app.get_as(
+            &manager,
+            &format!("/api/v1/fund-reports/allocation?{query}"),
+        )
+        .await,
         200,
     )
     .await;
@@ -74,7 +78,12 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
     let sheet = book.worksheet_range(&name).unwrap();
     let lines: Vec<String> = sheet
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("|"))
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
         .collect();
     assert!(lines.iter().any(|l| l.contains("Đơn vị tính: triệu đồng")));
     assert!(lines.iter().any(|l| l.contains("(1)|(2)|(3)|(4)")));
@@ -98,8 +107,14 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
             .to_vec()
     };
     let sheet_total = row_of("TỔNG CỘNG");
-    assert_eq!(dong(&sheet_total[plan]), total["allocated"].as_i64().unwrap());
-    assert_eq!(dong(&sheet_total[paid]), total["disbursed"].as_i64().unwrap());
+    assert_eq!(
+        dong(&sheet_total[plan]),
+        total["allocated"].as_i64().unwrap()
+    );
+    assert_eq!(
+        dong(&sheet_total[paid]),
+        total["disbursed"].as_i64().unwrap()
+    );
     // Per component: the plan columns between the two totals add up.
     let parts: i64 = (plan + 1..paid).map(|i| dong(&sheet_total[i])).sum();
     assert_eq!(parts, total["allocated"].as_i64().unwrap());
@@ -144,7 +159,13 @@ async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
         list.as_array()
             .unwrap()
             .iter()
-            .map(|r| r["unit_name"].as_str().or(r["name"].as_str()).unwrap().to_owned())
+            .map(|r| {
+                r["unit_name"]
+                    .as_str()
+                    .or(r["name"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
             .collect()
     };
     // The demo leaves one commune without any disbursement this year.
@@ -167,7 +188,10 @@ async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
     let early: Value = TestApp::expect(
         app.get_as(
             &manager,
-            &url(&format!("&no_disbursement_after={}-12-31&min_rate_bp=0", year)),
+            &url(&format!(
+                "&no_disbursement_after={}-12-31&min_rate_bp=0",
+                year
+            )),
         )
         .await,
         200,
@@ -178,4 +202,73 @@ async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
     // Out of scope.
     let commune = app.token("xa.tanson").await;
     TestApp::expect(app.get_as(&commune, &url("")).await, 404).await;
+}
+
+async fn ledgers_and_the_project_report_follow_the_scope(app: TestApp) {
+    let manager = app.token("von.quanly").await;
+    let commune = app.token("xa.tanson").await;
+    let programme = p135(&app, &manager).await;
+    let tan_son = app.unit_id(&manager, "Xã Tân Sơn").await;
+    let province = app.unit_id(&manager, "Tỉnh Phú Thọ").await;
+    let year = this_year();
+    let filter = format!("programme_id={programme}&year={year}");
+    // The demo's year: 2 envelopes, 6 communes × 2 components, 2 villages,
+    // 6 project allocations; 5 communes have disbursed.
+    let all = TestApp::expect(
+        app.get_as(&manager, &format!("/api/v1/allocations?{filter}&limit=500"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(all["total"], 22);
+    let paid = TestApp::expect(
+        app.get_as(&manager, &format!("/api/v1/disbursements?{filter}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(paid["total"], 5);
+    // The commune sees what touches it: two allocations in, two to its
+    // villages, one to its project; and its project's one disbursement.
+    let mine = TestApp::expect(
+        app.get_as(&commune, &format!("/api/v1/allocations?{filter}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(mine["total"], 5, "{mine}");
+    let theirs = TestApp::expect(
+        app.get_as(&commune, &format!("/api/v1/disbursements?{filter}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(theirs["total"], 1);
+    TestApp::expect(
+        app.get_as(
+            &commune,
+            &format!("/api/v1/allocations?{filter}&unit_id={province}"),
+        )
+        .await,
+        404,
+    )
+    .await;
+    // Project by project: the commune's road, 30 % disbursed.
+    let report = TestApp::expect(
+        app.get_as(
+            &commune,
+            &format!(
+                "/api/v1/fund-reports/disbursement?unit_id={tan_son}&programme_id={programme}&year_from={year}"
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let projects = report["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 1, "{report}");
+    assert_eq!(projects[0]["allocated"], 1_400_000_000_i64);
+    assert_eq!(projects[0]["disbursed"], 420_000_000_i64);
+    assert_eq!(projects[0]["disbursement_rate_bp"], 3000);
+    assert_eq!(report["disbursed"], 420_000_000_i64);
 }

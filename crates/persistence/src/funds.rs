@@ -671,6 +671,147 @@ pub fn subtree_planned(
     )
 }
 
+/// What a ledger listing shows: entries touching units under `roots`
+/// (None: all), optionally one programme and year.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub roots: Option<Vec<UnitId>>,
+    pub programme_id: Option<i64>,
+    pub year: Option<i32>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+macro_rules! ledger_query {
+    ($table:ident, $f:expr, $scope:expr) => {{
+        let mut q = $table::table.into_boxed();
+        if let Some(p) = $f.programme_id {
+            q = q.filter($table::programme_id.eq(p));
+        }
+        if let Some(y) = $f.year {
+            q = q.filter($table::year.eq(y));
+        }
+        if let Some(roots) = &$f.roots {
+            q = q.filter($scope(roots.clone()));
+        }
+        q
+    }};
+}
+
+/// The units under `roots`, as a nullable-id subquery.
+type UnderRoots = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        org_unit_closure::table,
+        diesel::dsl::EqAny<org_unit_closure::ancestor_id, Vec<UnitId>>,
+    >,
+    diesel::dsl::Nullable<org_unit_closure::descendant_id>,
+>;
+
+fn under_roots(roots: Vec<UnitId>) -> impl Fn() -> UnderRoots {
+    move || {
+        org_unit_closure::table
+            .filter(org_unit_closure::ancestor_id.eq_any(roots.clone()))
+            .select(org_unit_closure::descendant_id.nullable())
+    }
+}
+
+/// Allocations, newest first, and how many match.
+pub fn list_allocations(
+    conn: &mut DbConnection,
+    f: &LedgerFilter,
+) -> PersistenceResult<(Vec<AllocationRow>, i64)> {
+    let scope = |roots: Vec<UnitId>| {
+        let under = under_roots(roots);
+        fund_allocations::to_unit_id
+            .eq_any(under())
+            .or(fund_allocations::from_unit_id.eq_any(under()))
+            .or(fund_allocations::to_project_id.eq_any(
+                fund_projects::table
+                    .filter(fund_projects::unit_id.nullable().eq_any(under()))
+                    .select(fund_projects::id.nullable()),
+            ))
+    };
+    let total = ledger_query!(fund_allocations, f, scope)
+        .count()
+        .get_result(conn)?;
+    let rows = ledger_query!(fund_allocations, f, scope)
+        .order(fund_allocations::id.desc())
+        .limit(f.limit)
+        .offset(f.offset)
+        .select(AllocationRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Disbursements, newest first, and how many match.
+pub fn list_disbursements(
+    conn: &mut DbConnection,
+    f: &LedgerFilter,
+) -> PersistenceResult<(Vec<DisbursementRow>, i64)> {
+    let scope = |roots: Vec<UnitId>| {
+        let under = under_roots(roots);
+        fund_disbursements::unit_id
+            .eq_any(under())
+            .or(fund_disbursements::project_id.eq_any(
+                fund_projects::table
+                    .filter(fund_projects::unit_id.nullable().eq_any(under()))
+                    .select(fund_projects::id.nullable()),
+            ))
+    };
+    let total = ledger_query!(fund_disbursements, f, scope)
+        .count()
+        .get_result(conn)?;
+    let rows = ledger_query!(fund_disbursements, f, scope)
+        .order(fund_disbursements::id.desc())
+        .limit(f.limit)
+        .offset(f.offset)
+        .select(DisbursementRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Per project under `root`: what was allocated to it and what it
+/// disbursed, for the filter.
+pub fn project_totals(
+    conn: &mut DbConnection,
+    root: UnitId,
+    f: &FundFilter,
+) -> PersistenceResult<Vec<(ProjectRow, i64, i64)>> {
+    let projects: Vec<ProjectRow> = fund_projects::table
+        .filter(fund_projects::programme_id.eq(f.programme_id))
+        .filter(
+            fund_projects::unit_id.eq_any(
+                org_unit_closure::table
+                    .filter(org_unit_closure::ancestor_id.eq(root))
+                    .select(org_unit_closure::descendant_id),
+            ),
+        )
+        .order(fund_projects::id)
+        .select(ProjectRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+    let allocated: Vec<(Option<i64>, i64)> = report_filter!(fund_allocations, f)
+        .filter(fund_allocations::to_project_id.eq_any(&ids))
+        .select((fund_allocations::to_project_id, fund_allocations::amount))
+        .load(conn)?;
+    let spent: Vec<(Option<i64>, i64)> = report_filter!(fund_disbursements, f)
+        .filter(fund_disbursements::project_id.eq_any(&ids))
+        .select((fund_disbursements::project_id, fund_disbursements::amount))
+        .load(conn)?;
+    let sum = |rows: &[(Option<i64>, i64)], id: i64| -> i64 {
+        rows.iter()
+            .filter(|(p, _)| *p == Some(id))
+            .fold(0_i64, |acc, (_, a)| acc.saturating_add(*a))
+    };
+    Ok(projects
+        .into_iter()
+        .map(|p| {
+            let (a, d) = (sum(&allocated, p.id), sum(&spent, p.id));
+            (p, a, d)
+        })
+        .collect())
+}
+
 /// The direct children of `root`, and for every unit under them which
 /// child it lies under.
 pub fn children_map(

@@ -573,10 +573,10 @@ pub struct Allocation {
     pub decision_date: NaiveDate,
     pub note: String,
     pub created_at: NaiveDateTime,
-    /// The giver's position after this entry (root: none).
+    /// The giver's position after this entry (root: none; not in lists).
     pub from_balance: Option<Balance>,
-    /// The receiver's position after this entry.
-    pub to_balance: Balance,
+    /// The receiver's position after this entry (not in lists).
+    pub to_balance: Option<Balance>,
 }
 
 fn allocation_view(conn: &mut DbConnection, row: AllocationRow) -> ApiResult<Allocation> {
@@ -588,8 +588,17 @@ fn allocation_view(conn: &mut DbConnection, row: AllocationRow) -> ApiResult<All
     let to = row
         .to()
         .ok_or_else(|| ApiError::internal("allocation without receiver"))?;
-    let to_balance = store::balance(conn, to, key)?;
+    let to_balance = Some(store::balance(conn, to, key)?);
     Ok(Allocation {
+        from_balance,
+        to_balance,
+        ..allocation_item(row)
+    })
+}
+
+/// An allocation as listed (no balances).
+fn allocation_item(row: AllocationRow) -> Allocation {
+    Allocation {
         id: row.id,
         programme_id: row.programme_id,
         year: row.year,
@@ -604,9 +613,9 @@ fn allocation_view(conn: &mut DbConnection, row: AllocationRow) -> ApiResult<All
         decision_date: row.decision_date,
         note: row.note,
         created_at: row.created_at,
-        from_balance,
-        to_balance,
-    })
+        from_balance: None,
+        to_balance: None,
+    }
 }
 
 /// The decision an entry is made under.
@@ -909,8 +918,8 @@ pub struct Disbursement {
     #[schema(example = "PC-0012/2026")]
     pub voucher: String,
     pub note: String,
-    /// The spender's position after it.
-    pub balance: Balance,
+    /// The spender's position after it (not in lists).
+    pub balance: Option<Balance>,
 }
 
 /// A disbursement to record, by a unit or by a project.
@@ -949,7 +958,15 @@ fn disbursement_view(conn: &mut DbConnection, row: DisbursementRow) -> ApiResult
         (None, None) => return Err(ApiError::internal("disbursement without spender")),
     };
     Ok(Disbursement {
-        balance: store::balance(conn, holder, key)?,
+        balance: Some(store::balance(conn, holder, key)?),
+        ..disbursement_item(row)
+    })
+}
+
+/// A disbursement as listed (no balance).
+fn disbursement_item(row: DisbursementRow) -> Disbursement {
+    Disbursement {
+        balance: None,
         id: row.id,
         programme_id: row.programme_id,
         year: row.year,
@@ -962,7 +979,7 @@ fn disbursement_view(conn: &mut DbConnection, row: DisbursementRow) -> ApiResult
         paid_on: row.paid_on,
         voucher: row.voucher,
         note: row.note,
-    })
+    }
 }
 
 /// Record a disbursement: never above what the unit or project holds
@@ -1387,4 +1404,187 @@ pub async fn fund_warnings(
         })
         .await?;
     Ok(web::Json(warnings))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    pub programme_id: Option<i64>,
+    pub year: Option<i32>,
+    /// Only entries touching this unit's subtree (within the caller's
+    /// scope).
+    pub unit_id: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// The filter a ledger listing runs with: the caller's scope, narrowed to
+/// one unit when asked (404 outside the scope).
+fn ledger_filter(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    q: &LedgerQuery,
+) -> ApiResult<store::LedgerFilter> {
+    let (limit, offset) = crate::paging::Paging::new(q.limit, q.offset).resolve()?;
+    let roots = match q.unit_id {
+        Some(unit) => {
+            actor.authorize_unit(conn, Action::ViewFunds, unit)?;
+            Some(vec![unit])
+        }
+        None => actor.scope_roots(Action::ViewFunds)?,
+    };
+    Ok(store::LedgerFilter {
+        roots,
+        programme_id: q.programme_id,
+        year: q.year,
+        limit,
+        offset,
+    })
+}
+
+/// Allocations and adjustments touching the caller's units, newest first.
+#[utoipa::path(
+    operation_id = "list_allocations",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(LedgerQuery),
+    responses(
+        (status = 200, body = crate::paging::Page<Allocation>, example = json!({"items": [{"id": 3, "programme_id": 1, "year": 2026, "component_id": 1, "source_id": 1, "from_unit_id": 515, "to_unit_id": 1201, "to_project_id": null, "amount": 3_000_000_000_i64, "adjusts_id": null, "decision_number": "152/QĐ-UBND", "decision_date": "2026-02-15", "note": "", "created_at": "2026-02-15T08:00:00", "from_balance": null, "to_balance": null}], "total": 1, "limit": 50, "offset": 0})),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/allocations")]
+pub async fn list_allocations(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<LedgerQuery>,
+) -> ApiResult<web::Json<crate::paging::Page<Allocation>>> {
+    let q = query.into_inner();
+    let page = state
+        .db
+        .run(move |conn| -> ApiResult<crate::paging::Page<Allocation>> {
+            let f = ledger_filter(conn, &actor, &q)?;
+            let (rows, total) = store::list_allocations(conn, &f)?;
+            let items = rows.into_iter().map(allocation_item).collect();
+            Ok(crate::paging::Page::new(items, total, f.limit, f.offset))
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// Disbursements of the caller's units and their projects, newest first.
+#[utoipa::path(
+    operation_id = "list_disbursements",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(LedgerQuery),
+    responses(
+        (status = 200, body = crate::paging::Page<Disbursement>, example = json!({"items": [{"id": 9, "programme_id": 1, "year": 2026, "component_id": 1, "source_id": 1, "unit_id": null, "project_id": 7, "amount": 450_000_000_i64, "reversal": false, "paid_on": "2026-06-30", "voucher": "KBNN-2026-001", "note": "", "balance": null}], "total": 1, "limit": 50, "offset": 0})),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/disbursements")]
+pub async fn list_disbursements(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<LedgerQuery>,
+) -> ApiResult<web::Json<crate::paging::Page<Disbursement>>> {
+    let q = query.into_inner();
+    let page = state
+        .db
+        .run(
+            move |conn| -> ApiResult<crate::paging::Page<Disbursement>> {
+                let f = ledger_filter(conn, &actor, &q)?;
+                let (rows, total) = store::list_disbursements(conn, &f)?;
+                let items = rows.into_iter().map(disbursement_item).collect();
+                Ok(crate::paging::Page::new(items, total, f.limit, f.offset))
+            },
+        )
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One project's money in a disbursement report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProjectFunds {
+    pub project: Project,
+    /// Allocated to the project in the period, đồng.
+    pub allocated: i64,
+    /// Disbursed by the project in the period, đồng.
+    pub disbursed: i64,
+    pub remaining: i64,
+    pub disbursement_rate_bp: Option<i64>,
+}
+
+/// Disbursement per project of a unit's subtree.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DisbursementReport {
+    pub unit_id: i64,
+    pub programme_id: i64,
+    pub year_from: i32,
+    pub year_to: i32,
+    pub projects: Vec<ProjectFunds>,
+    /// Over the listed projects.
+    pub allocated: i64,
+    pub disbursed: i64,
+    pub disbursement_rate_bp: Option<i64>,
+}
+
+/// Disbursement of a unit's subtree project by project: allocated,
+/// disbursed, remaining, rate (same parameters as
+/// `/fund-reports/allocation`).
+#[utoipa::path(
+    operation_id = "fund_report_disbursement",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(FundReportQuery),
+    responses(
+        (status = 200, body = DisbursementReport),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/fund-reports/disbursement")]
+pub async fn fund_report_disbursement(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<FundReportQuery>,
+) -> ApiResult<web::Json<DisbursementReport>> {
+    let q = query.into_inner();
+    let report = state
+        .db
+        .run(move |conn| -> ApiResult<DisbursementReport> {
+            let filter = report_filter(conn, &actor, &q)?;
+            let rows = store::project_totals(conn, q.unit_id, &filter)?;
+            let (mut allocated, mut disbursed) = (0_i64, 0_i64);
+            let projects = rows
+                .into_iter()
+                .filter(|(_, a, d)| *a != 0 || *d != 0)
+                .map(|(p, a, d)| {
+                    allocated = allocated.saturating_add(a);
+                    disbursed = disbursed.saturating_add(d);
+                    ProjectFunds {
+                        project: p.into(),
+                        allocated: a,
+                        disbursed: d,
+                        remaining: rules::remaining(a, d),
+                        disbursement_rate_bp: rules::disbursement_rate(d, a).map(|r| r.0),
+                    }
+                })
+                .collect();
+            Ok(DisbursementReport {
+                unit_id: q.unit_id,
+                programme_id: filter.programme_id,
+                year_from: filter.year_from,
+                year_to: filter.year_to,
+                projects,
+                allocated,
+                disbursed,
+                disbursement_rate_bp: rules::disbursement_rate(disbursed, allocated).map(|r| r.0),
+            })
+        })
+        .await?;
+    Ok(web::Json(report))
 }
