@@ -8,6 +8,7 @@ backend_tests!(demo:
     fund_report_export_reopens_with_the_api_totals,
     fund_warnings_flag_idle_money_and_late_projects,
     ledgers_and_the_project_report_follow_the_scope,
+    beneficiary_lists_are_data_scoped_like_the_money,
 );
 
 fn this_year() -> i32 {
@@ -132,6 +133,7 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
     let village = row_of("Thôn Xuân Đài");
     assert_eq!(dong(&village[plan]), 800_000_000);
     assert!(lines.iter().any(|l| l.contains("Thôn ĐBKK")));
+    assert!(lines.iter().any(|l| l.contains("Xã ĐBKK")), "notes from the beneficiary list");
 
     // Out of scope: the commune officer cannot export the province.
     let commune = app.token("xa.tanson").await;
@@ -271,4 +273,95 @@ async fn ledgers_and_the_project_report_follow_the_scope(app: TestApp) {
     assert_eq!(projects[0]["disbursed"], 420_000_000_i64);
     assert_eq!(projects[0]["disbursement_rate_bp"], 3000);
     assert_eq!(report["disbursed"], 420_000_000_i64);
+    // Money for another component cannot go to the road project.
+    let list = TestApp::expect(app.get_as(&manager, "/api/v1/programmes").await, 200).await;
+    let p = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == programme)
+        .unwrap();
+    let production = p["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "TDA2")
+        .unwrap()["id"]
+        .clone();
+    let sources = TestApp::expect(app.get_as(&manager, "/api/v1/fund-sources").await, 200).await;
+    let refused = TestApp::expect(
+        app.post_as(
+            &manager,
+            "/api/v1/allocations",
+            &serde_json::json!({
+                "programme_id": programme, "year": year, "component_id": production,
+                "source_id": sources[0]["id"], "from_unit_id": tan_son,
+                "to_project_id": projects[0]["project"]["id"], "amount": 1_000_000,
+                "decision_number": "9/QĐ-UBND", "decision_date": format!("{year}-01-02")
+            }),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["field"], "to_project_id");
+    assert_eq!(refused["errors"][0]["code"], "other_component");
+}
+
+async fn beneficiary_lists_are_data_scoped_like_the_money(app: TestApp) {
+    let manager = app.token("von.quanly").await;
+    let commune = app.token("xa.tanson").await;
+    let programme = p135(&app, &manager).await;
+    let year = this_year();
+    let url = format!("/api/v1/programmes/{programme}/beneficiaries");
+    let all = TestApp::expect(
+        app.get_as(&manager, &format!("{url}?year={year}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(all.as_array().unwrap().len(), 8, "six communes, two villages");
+    let mine = TestApp::expect(
+        app.get_as(&commune, &format!("{url}?year={year}")).await,
+        200,
+    )
+    .await;
+    let categories: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories.iter().filter(|c| **c == "extremely_difficult_village").count(),
+        2
+    );
+    assert_eq!(categories.len(), 3, "{mine}");
+    let tan_son = app.unit_id(&manager, "Xã Tân Sơn").await;
+    let body = |category: &str| {
+        serde_json::json!({"year": year + 1, "decision": "5/QĐ-UBND",
+                           "entries": [{"unit_id": tan_son, "category": category}]})
+    };
+    // Only fund managers list units, and the category fits the unit.
+    TestApp::expect(
+        app.post_as(&commune, &url, &body("extremely_difficult_commune")).await,
+        403,
+    )
+    .await;
+    let wrong = TestApp::expect(
+        app.post_as(&manager, &url, &body("extremely_difficult_village")).await,
+        422,
+    )
+    .await;
+    assert_eq!(wrong["errors"][0]["code"], "wrong_kind");
+    let res = app
+        .post_as(&manager, &url, &body("border_commune"))
+        .await;
+    assert_eq!(res.status(), 204);
+    let next = TestApp::expect(
+        app.get_as(&manager, &format!("{url}?year={}", year + 1)).await,
+        200,
+    )
+    .await;
+    assert_eq!(next[0]["category"], "border_commune");
+    assert_eq!(next.as_array().unwrap().len(), 1);
 }

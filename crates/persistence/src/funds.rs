@@ -12,8 +12,8 @@ use domain::funds::{Balance, FundKey};
 use crate::db::DbConnection;
 use crate::error::{PersistenceError, PersistenceResult};
 use crate::schema::{
-    fund_allocations, fund_disbursements, fund_projects, fund_sources, org_unit_closure,
-    programme_components, programme_phases, programmes,
+    fund_allocations, fund_beneficiaries, fund_disbursements, fund_projects, fund_sources,
+    org_unit_closure, programme_components, programme_phases, programmes,
 };
 use crate::units::UnitId;
 
@@ -810,6 +810,75 @@ pub fn project_totals(
             (p, a, d)
         })
         .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = fund_beneficiaries)]
+pub struct BeneficiaryRow {
+    pub id: i64,
+    pub programme_id: i64,
+    pub phase_id: Option<i64>,
+    pub year: i32,
+    pub unit_id: i64,
+    pub category: String,
+    pub decision: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = fund_beneficiaries)]
+pub struct NewBeneficiary {
+    pub programme_id: i64,
+    pub phase_id: Option<i64>,
+    pub year: i32,
+    pub unit_id: i64,
+    pub category: String,
+    pub decision: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Lists a unit as a beneficiary for the year, replacing an earlier
+/// listing of the same unit and year.
+pub fn put_beneficiary(conn: &mut DbConnection, b: &NewBeneficiary) -> PersistenceResult<()> {
+    diesel::delete(
+        fund_beneficiaries::table
+            .filter(fund_beneficiaries::programme_id.eq(b.programme_id))
+            .filter(fund_beneficiaries::year.eq(b.year))
+            .filter(fund_beneficiaries::unit_id.eq(b.unit_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(fund_beneficiaries::table)
+        .values(b.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The beneficiaries of a programme in a year under `roots` (None: all),
+/// optionally only these units.
+pub fn beneficiaries(
+    conn: &mut DbConnection,
+    programme_id: i64,
+    year: i32,
+    roots: Option<&[UnitId]>,
+) -> PersistenceResult<Vec<BeneficiaryRow>> {
+    let mut q = fund_beneficiaries::table
+        .filter(fund_beneficiaries::programme_id.eq(programme_id))
+        .filter(fund_beneficiaries::year.eq(year))
+        .into_boxed();
+    if let Some(roots) = roots {
+        q = q.filter(
+            fund_beneficiaries::unit_id.eq_any(
+                org_unit_closure::table
+                    .filter(org_unit_closure::ancestor_id.eq_any(roots.to_vec()))
+                    .select(org_unit_closure::descendant_id),
+            ),
+        );
+    }
+    Ok(q.order(fund_beneficiaries::unit_id)
+        .select(BeneficiaryRow::as_select())
+        .load(conn)?)
 }
 
 /// The direct children of `root`, and for every unit under them which

@@ -366,6 +366,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fund_beneficiaries (id) {
+        id -> BigInt,
+        programme_id -> BigInt,
+        phase_id -> Nullable<BigInt>,
+        year -> Integer,
+        unit_id -> BigInt,
+        category -> Text,
+        decision -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_meta,
     org_units,
@@ -392,4 +406,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     fund_projects,
     fund_allocations,
     fund_disbursements,
+    fund_beneficiaries,
 );

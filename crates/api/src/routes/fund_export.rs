@@ -15,7 +15,8 @@ use persistence::DbConnection;
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::funds::{
-    component_with_nested, fund_report, report_filter, FundReport, FundReportQuery,
+    component_with_nested, fund_report, report_filter, BeneficiaryCategory, FundReport,
+    FundReportQuery,
 };
 use crate::routes::task_stats::{xlsx_response, XlsxFile};
 use crate::routes::tasks::today;
@@ -144,6 +145,15 @@ pub fn fund_report_xlsx(
         cells
     })];
     let root_kind = persistence::units::get(conn, q.unit_id)?.kind;
+    // The note column says why a unit is covered (its beneficiary listing).
+    let listed = store::beneficiaries(conn, q.programme_id, filter.year_to, Some(&[q.unit_id]))?;
+    let note = |unit: i64| -> &'static str {
+        listed
+            .iter()
+            .find(|b| b.unit_id == unit)
+            .and_then(|b| BeneficiaryCategory::parse(&b.category))
+            .map_or("", BeneficiaryCategory::label_vi)
+    };
     let own = figures_of(&top, |r| Some(&r.own));
     if let Some(own) = own.filter(|o| o.allocated[0] != 0 || o.disbursed[0] != 0) {
         rows.push(row(
@@ -168,19 +178,19 @@ pub fn fund_report_xlsx(
             RowStyle::Group,
             report::roman(u32::try_from(i + 1).unwrap_or(0)),
             &figures,
-            "",
+            note(*child),
         ));
         let below = reports_for(conn, *child, &filter, &parts)?;
         for (j, grand) in below[0].rows.iter().enumerate() {
             if let Some(f) = figures_of(&below, |r| {
                 r.rows.iter().find(|x| x.unit_id == grand.unit_id)
             }) {
-                let note = if persistence::units::get(conn, grand.unit_id)?.kind == "village" {
-                    "Thôn ĐBKK"
-                } else {
-                    ""
-                };
-                rows.push(row(RowStyle::Detail, (j + 1).to_string(), &f, note));
+                rows.push(row(
+                    RowStyle::Detail,
+                    (j + 1).to_string(),
+                    &f,
+                    note(grand.unit_id),
+                ));
             }
         }
     }

@@ -648,6 +648,27 @@ pub struct NewAllocationBody {
     pub decision: DecisionBody,
 }
 
+/// The project an entry names, which must be of the entry's programme and
+/// component.
+fn project_for_key(
+    conn: &mut DbConnection,
+    id: i64,
+    key: FundKey,
+    name: &str,
+) -> ApiResult<ProjectRow> {
+    let project = store::get_project(conn, id)
+        .map_err(|_| field(name, "unknown", "Không có dự án này (no such project)"))?;
+    if project.programme_id != key.programme_id || project.component_id != key.component_id {
+        return Err(field(
+            name,
+            "other_component",
+            "Dự án thuộc chương trình hoặc thành phần khác \
+             (the project belongs to another programme or component)",
+        ));
+    }
+    Ok(project)
+}
+
 /// Locks the holders in a stable order, then reads their balances.
 fn lock_all(conn: &mut DbConnection, mut holders: Vec<Holder>, key: FundKey) -> ApiResult<()> {
     holders.sort();
@@ -680,20 +701,7 @@ pub fn record_allocation(
     let to_unit = match to {
         Holder::Unit(u) => u,
         Holder::Project(p) => {
-            let project = store::get_project(conn, p).map_err(|_| {
-                field(
-                    "to_project_id",
-                    "unknown",
-                    "Không có dự án này (no such project)",
-                )
-            })?;
-            if project.programme_id != key.programme_id {
-                return Err(field(
-                    "to_project_id",
-                    "other_programme",
-                    "Dự án thuộc chương trình khác (the project belongs to another programme)",
-                ));
-            }
+            let project = project_for_key(conn, p, key, "to_project_id")?;
             project.unit_id
         }
     };
@@ -1022,13 +1030,7 @@ pub fn record_disbursement(
     let (holder, unit) = match (body.unit_id, body.project_id) {
         (Some(u), None) => (Holder::Unit(u), u),
         (None, Some(p)) => {
-            let project = store::get_project(conn, p).map_err(|_| {
-                field(
-                    "project_id",
-                    "unknown",
-                    "Không có dự án này (no such project)",
-                )
-            })?;
+            let project = project_for_key(conn, p, key, "project_id")?;
             (Holder::Project(p), project.unit_id)
         }
         _ => {
@@ -1587,4 +1589,230 @@ pub async fn fund_report_disbursement(
         })
         .await?;
     Ok(web::Json(report))
+}
+
+/// Why a commune or village is covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BeneficiaryCategory {
+    /// *Xã đặc biệt khó khăn*.
+    ExtremelyDifficultCommune,
+    /// *Thôn, bản đặc biệt khó khăn*.
+    ExtremelyDifficultVillage,
+    /// *Xã biên giới*.
+    BorderCommune,
+    /// *Xã an toàn khu*.
+    SafeZoneCommune,
+}
+
+impl BeneficiaryCategory {
+    const ALL: [Self; 4] = [
+        Self::ExtremelyDifficultCommune,
+        Self::ExtremelyDifficultVillage,
+        Self::BorderCommune,
+        Self::SafeZoneCommune,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ExtremelyDifficultCommune => "extremely_difficult_commune",
+            Self::ExtremelyDifficultVillage => "extremely_difficult_village",
+            Self::BorderCommune => "border_commune",
+            Self::SafeZoneCommune => "safe_zone_commune",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The note an official report writes beside the unit.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::ExtremelyDifficultCommune => "Xã ĐBKK",
+            Self::ExtremelyDifficultVillage => "Thôn ĐBKK",
+            Self::BorderCommune => "Xã biên giới",
+            Self::SafeZoneCommune => "Xã ATK",
+        }
+    }
+}
+
+/// A unit on a programme's beneficiary list for a year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Beneficiary {
+    pub unit_id: i64,
+    pub year: i32,
+    pub phase_id: Option<i64>,
+    pub category: BeneficiaryCategory,
+    #[schema(example = "900/QĐ-TTg")]
+    pub decision: String,
+}
+
+/// One unit to list.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct BeneficiaryEntry {
+    pub unit_id: i64,
+    pub category: BeneficiaryCategory,
+}
+
+/// A beneficiary list (or part of one) for a year, under its decision.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"year": 2026, "decision": "900/QĐ-TTg", "entries": [{"unit_id": 1201, "category": "extremely_difficult_commune"}]}))]
+pub struct BeneficiaryListBody {
+    #[validate(range(min = 1990, max = 2100))]
+    pub year: i32,
+    pub phase_id: Option<i64>,
+    #[validate(length(min = 1, max = 200, message = "Số quyết định từ 1 đến 200 ký tự"))]
+    pub decision: String,
+    #[validate(length(min = 1, max = 5000), nested)]
+    pub entries: Vec<BeneficiaryEntry>,
+}
+
+/// Records a beneficiary list (also the demo seed's path).
+pub fn record_beneficiaries(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    programme_id: i64,
+    body: &BeneficiaryListBody,
+) -> ApiResult<usize> {
+    actor.authorize(Action::ManageProgrammes, domain::access::Target::Global)?;
+    store::get_programme(conn, programme_id)?;
+    if let Some(phase) = body.phase_id {
+        let known = store::phases(conn, programme_id)?
+            .into_iter()
+            .find(|p| p.id == phase);
+        match known {
+            Some(p) if (p.start_year..=p.end_year).contains(&body.year) => {}
+            _ => {
+                return Err(field(
+                    "phase_id",
+                    "not_this_year",
+                    "Giai đoạn không thuộc chương trình hoặc không gồm năm này \
+                     (the phase is not the programme's or does not cover the year)",
+                ))
+            }
+        }
+    }
+    for (i, entry) in body.entries.iter().enumerate() {
+        let unit = units::get(conn, entry.unit_id).map_err(|_| {
+            field(
+                &format!("entries[{i}].unit_id"),
+                "unknown",
+                "Không có đơn vị này (no such unit)",
+            )
+        })?;
+        let village = entry.category == BeneficiaryCategory::ExtremelyDifficultVillage;
+        if (unit.kind == "village") != village
+            || !matches!(unit.kind.as_str(), "commune" | "village")
+        {
+            return Err(field(
+                &format!("entries[{i}].category"),
+                "wrong_kind",
+                "Diện thụ hưởng không khớp cấp đơn vị (thôn hoặc xã) \
+                 (the category does not match the unit's level)",
+            ));
+        }
+        store::put_beneficiary(
+            conn,
+            &store::NewBeneficiary {
+                programme_id,
+                phase_id: body.phase_id,
+                year: body.year,
+                unit_id: entry.unit_id,
+                category: entry.category.as_str().into(),
+                decision: domain::text::canonical(&body.decision),
+                created_by: actor.user_id(),
+                created_at: Utc::now().naive_utc(),
+            },
+        )?;
+    }
+    persistence::audit::append(
+        conn,
+        actor.audit(
+            "beneficiaries.set",
+            "programme",
+            programme_id,
+            None,
+            Some(serde_json::json!({"year": body.year, "decision": body.decision, "units": body.entries.len()})),
+        ),
+    )?;
+    Ok(body.entries.len())
+}
+
+/// List communes and villages as a programme's beneficiaries for a year
+/// (a unit listed again for the same year is replaced).
+#[utoipa::path(
+    operation_id = "set_beneficiaries",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Programme id", example = 1)),
+    request_body = BeneficiaryListBody,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/programmes/{id}/beneficiaries")]
+pub async fn set_beneficiaries(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: ValidJson<BeneficiaryListBody>,
+) -> ApiResult<HttpResponse> {
+    let (id, body) = (id.into_inner(), body.0);
+    state
+        .db
+        .write(move |conn| record_beneficiaries(conn, &actor, id, &body))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BeneficiaryQuery {
+    #[param(example = 2026)]
+    pub year: i32,
+}
+
+/// A programme's beneficiaries for a year, within the caller's scope.
+#[utoipa::path(
+    operation_id = "list_beneficiaries",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Programme id", example = 1), BeneficiaryQuery),
+    responses(
+        (status = 200, body = Vec<Beneficiary>),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/programmes/{id}/beneficiaries")]
+pub async fn list_beneficiaries(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    query: web::Query<BeneficiaryQuery>,
+) -> ApiResult<web::Json<Vec<Beneficiary>>> {
+    let (id, year) = (id.into_inner(), query.into_inner().year);
+    let roots = actor.scope_roots(Action::ViewFunds)?;
+    let list = state
+        .db
+        .run(move |conn| -> ApiResult<Vec<Beneficiary>> {
+            store::get_programme(conn, id)?;
+            Ok(store::beneficiaries(conn, id, year, roots.as_deref())?
+                .into_iter()
+                .filter_map(|b| {
+                    Some(Beneficiary {
+                        category: BeneficiaryCategory::parse(&b.category)?,
+                        unit_id: b.unit_id,
+                        year: b.year,
+                        phase_id: b.phase_id,
+                        decision: b.decision,
+                    })
+                })
+                .collect())
+        })
+        .await?;
+    Ok(web::Json(list))
 }

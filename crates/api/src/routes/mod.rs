@@ -69,6 +69,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(attachments::download_attachment)
         .service(funds::list_programmes)
         .service(funds::create_programme)
+        .service(funds::set_beneficiaries)
+        .service(funds::list_beneficiaries)
         .service(funds::list_fund_sources)
         .service(funds::create_fund_project)
         .service(funds::list_fund_projects)

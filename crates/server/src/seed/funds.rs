@@ -6,7 +6,8 @@
 use anyhow::Context;
 use api::actor::Actor;
 use api::routes::funds::{
-    define_programme, record_allocation, record_disbursement, register_project, DecisionBody,
+    define_programme, record_allocation, record_beneficiaries, record_disbursement,
+    register_project, BeneficiaryCategory, BeneficiaryEntry, BeneficiaryListBody, DecisionBody,
     KeyBody, NewAllocationBody, NewComponentBody, NewDisbursementBody, NewPhaseBody,
     NewProgrammeBody, NewProjectBody, ProjectStatus,
 };
@@ -172,6 +173,7 @@ const COMMUNES: usize = 6;
 pub fn load_demo(
     conn: &mut DbConnection,
     province: UnitId,
+    admin: &Actor,
     fund_manager: &Actor,
     today: NaiveDate,
 ) -> anyhow::Result<usize> {
@@ -243,6 +245,29 @@ pub fn load_demo(
     let mut entries = 0;
     for (y, year) in [today.year() - 1, today.year()].into_iter().enumerate() {
         let this_year = y == 1;
+        let mut listed: Vec<BeneficiaryEntry> = communes
+            .iter()
+            .map(|c| BeneficiaryEntry {
+                unit_id: c.id,
+                category: BeneficiaryCategory::ExtremelyDifficultCommune,
+            })
+            .collect();
+        listed.extend(villages.iter().map(|v| BeneficiaryEntry {
+            unit_id: *v,
+            category: BeneficiaryCategory::ExtremelyDifficultVillage,
+        }));
+        record_beneficiaries(
+            conn,
+            admin,
+            programme.id,
+            &BeneficiaryListBody {
+                year,
+                phase_id: None,
+                decision: format!("{}/QĐ-UBND (danh sách mẫu)", 10 + y),
+                entries: listed,
+            },
+        )
+        .map_err(api)?;
         let key = |component_id, source_id| KeyBody {
             programme_id: programme.id,
             year,

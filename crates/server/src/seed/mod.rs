@@ -226,7 +226,7 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         funds::ensure_reference(conn, &admin)?;
         let manager = actor(conn, "von.quanly")?;
         let today = domain::tasks::local_today(chrono::Utc::now().naive_utc());
-        funds::load_demo(conn, province, &manager, today)
+        funds::load_demo(conn, province, &admin, &manager, today)
     })?;
     let mut out = String::new();
     if !units.skipped {
