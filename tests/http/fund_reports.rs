@@ -9,6 +9,7 @@ backend_tests!(demo:
     fund_warnings_flag_idle_money_and_late_projects,
     ledgers_and_the_project_report_follow_the_scope,
     beneficiary_lists_are_data_scoped_like_the_money,
+    money_of_merged_communes_rolls_onto_todays_units,
 );
 
 fn this_year() -> i32 {
@@ -133,7 +134,10 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
     let village = row_of("Thôn Xuân Đài");
     assert_eq!(dong(&village[plan]), 800_000_000);
     assert!(lines.iter().any(|l| l.contains("Thôn ĐBKK")));
-    assert!(lines.iter().any(|l| l.contains("Xã ĐBKK")), "notes from the beneficiary list");
+    assert!(
+        lines.iter().any(|l| l.contains("Xã ĐBKK")),
+        "notes from the beneficiary list"
+    );
 
     // Out of scope: the commune officer cannot export the province.
     let commune = app.token("xa.tanson").await;
@@ -319,7 +323,11 @@ async fn beneficiary_lists_are_data_scoped_like_the_money(app: TestApp) {
         200,
     )
     .await;
-    assert_eq!(all.as_array().unwrap().len(), 8, "six communes, two villages");
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        8,
+        "six communes, two villages"
+    );
     let mine = TestApp::expect(
         app.get_as(&commune, &format!("{url}?year={year}")).await,
         200,
@@ -332,7 +340,10 @@ async fn beneficiary_lists_are_data_scoped_like_the_money(app: TestApp) {
         .map(|b| b["category"].as_str().unwrap())
         .collect();
     assert_eq!(
-        categories.iter().filter(|c| **c == "extremely_difficult_village").count(),
+        categories
+            .iter()
+            .filter(|c| **c == "extremely_difficult_village")
+            .count(),
         2
     );
     assert_eq!(categories.len(), 3, "{mine}");
@@ -343,25 +354,105 @@ async fn beneficiary_lists_are_data_scoped_like_the_money(app: TestApp) {
     };
     // Only fund managers list units, and the category fits the unit.
     TestApp::expect(
-        app.post_as(&commune, &url, &body("extremely_difficult_commune")).await,
+        app.post_as(&commune, &url, &body("extremely_difficult_commune"))
+            .await,
         403,
     )
     .await;
     let wrong = TestApp::expect(
-        app.post_as(&manager, &url, &body("extremely_difficult_village")).await,
+        app.post_as(&manager, &url, &body("extremely_difficult_village"))
+            .await,
         422,
     )
     .await;
     assert_eq!(wrong["errors"][0]["code"], "wrong_kind");
-    let res = app
-        .post_as(&manager, &url, &body("border_commune"))
-        .await;
+    let res = app.post_as(&manager, &url, &body("border_commune")).await;
     assert_eq!(res.status(), 204);
     let next = TestApp::expect(
-        app.get_as(&manager, &format!("{url}?year={}", year + 1)).await,
+        app.get_as(&manager, &format!("{url}?year={}", year + 1))
+            .await,
         200,
     )
     .await;
     assert_eq!(next[0]["category"], "border_commune");
     assert_eq!(next.as_array().unwrap().len(), 1);
+}
+
+async fn money_of_merged_communes_rolls_onto_todays_units(app: TestApp) {
+    let admin = app.token("admin").await;
+    let tan_son = app.unit_id(&admin, "Xã Tân Sơn").await;
+    let province = app.unit_id(&admin, "Tỉnh Phú Thọ").await;
+    // An old commune that went wholly into today's Xã Tân Sơn in 2025.
+    let preds = TestApp::expect(
+        app.get_as(&admin, &format!("/api/v1/org-units/{tan_son}/predecessors"))
+            .await,
+        200,
+    )
+    .await;
+    let mut old = None;
+    for p in preds.as_array().unwrap() {
+        let id = p["unit"]["id"].as_i64().unwrap();
+        let succ = TestApp::expect(
+            app.get_as(&admin, &format!("/api/v1/org-units/{id}/successors"))
+                .await,
+            200,
+        )
+        .await;
+        if succ.as_array().unwrap().len() == 1 {
+            old = Some(id);
+            break;
+        }
+    }
+    let old = old.expect("a predecessor of Xã Tân Sơn merged wholly into it");
+    let programme = TestApp::expect(
+        app.post_as(
+            &admin,
+            "/api/v1/programmes",
+            &serde_json::json!({"code": "T-OLD", "name": "Chương trình thử", "components": [{"code": "A", "name": "Hạ tầng"}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let sources = TestApp::expect(app.get_as(&admin, "/api/v1/fund-sources").await, 200).await;
+    let key = serde_json::json!({
+        "programme_id": programme["id"], "year": 2024,
+        "component_id": programme["components"][0]["id"], "source_id": sources[0]["id"]
+    });
+    let mut allocation = key.clone();
+    allocation.as_object_mut().unwrap().extend(
+        serde_json::json!({"to_unit_id": old, "amount": 900_000_000,
+            "decision_number": "1/QĐ-UBND", "decision_date": "2024-02-01"})
+        .as_object()
+        .unwrap()
+        .clone(),
+    );
+    TestApp::expect(app.post_as(&admin, "/api/v1/allocations", &allocation).await, 201).await;
+    let mut payment = key.clone();
+    payment.as_object_mut().unwrap().extend(
+        serde_json::json!({"unit_id": old, "amount": 300_000_000, "paid_on": "2024-09-30", "voucher": "KB-1"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    TestApp::expect(app.post_as(&admin, "/api/v1/disbursements", &payment).await, 201).await;
+
+    let url = |structure: &str| {
+        format!(
+            "/api/v1/fund-reports/allocation?unit_id={province}&programme_id={}&year_from=2024&as_of_structure={structure}",
+            programme["id"]
+        )
+    };
+    // As recorded, the money sits on a unit of the old province.
+    let recorded = TestApp::expect(app.get_as(&admin, &url("recorded")).await, 200).await;
+    assert_eq!(recorded["total"]["allocated"], 0);
+    assert_eq!(recorded["rows"], serde_json::json!([]));
+    // On today's units it is Xã Tân Sơn's.
+    let current = TestApp::expect(app.get_as(&admin, &url("current")).await, 200).await;
+    assert_eq!(current["total"]["allocated"], 900_000_000);
+    assert_eq!(current["total"]["disbursed"], 300_000_000);
+    let row = &current["rows"][0];
+    assert_eq!(row["unit_id"], tan_son);
+    assert_eq!(row["allocated"], 900_000_000);
+    assert_eq!(row["disbursement_rate_bp"], 3333);
 }

@@ -551,27 +551,23 @@ macro_rules! report_filter {
 /// amount)`, a project's counted at its unit.
 pub type SubtreeFlows = (Vec<Flow>, Vec<(i64, i64)>);
 
-/// Allocations received inside `root`'s subtree (by its units or their
+/// Allocations received inside the subtrees of `roots` (by its units or their
 /// projects), and disbursements made there, for the filter.
 pub fn subtree_flows(
     conn: &mut DbConnection,
-    root: UnitId,
+    roots: &[UnitId],
     f: &FundFilter,
 ) -> PersistenceResult<SubtreeFlows> {
     let under = || {
         org_unit_closure::table
-            .filter(org_unit_closure::ancestor_id.eq(root))
+            .filter(org_unit_closure::ancestor_id.eq_any(roots.to_vec()))
             .select(org_unit_closure::descendant_id)
     };
     let project_units: Vec<(i64, i64)> = fund_projects::table
         .filter(fund_projects::unit_id.eq_any(under()))
         .select((fund_projects::id, fund_projects::unit_id))
         .load(conn)?;
-    let under_nullable = || {
-        org_unit_closure::table
-            .filter(org_unit_closure::ancestor_id.eq(root))
-            .select(org_unit_closure::descendant_id.nullable())
-    };
+    let under_nullable = under_roots(roots.to_vec());
     let project_unit = |p: i64| project_units.iter().find(|(id, _)| *id == p).map(|x| x.1);
     let project_ids: Vec<i64> = project_units.iter().map(|(id, _)| *id).collect();
 
@@ -629,12 +625,12 @@ pub fn subtree_flows(
     Ok((flows, spent))
 }
 
-/// Planned cost of the programme's projects under `root` running in the
+/// Planned cost of the programme's projects under `roots` running in the
 /// filter's years (started by its end, not ended before its start), per
 /// project unit.
 pub fn subtree_planned(
     conn: &mut DbConnection,
-    root: UnitId,
+    roots: &[UnitId],
     f: &FundFilter,
 ) -> PersistenceResult<Vec<(i64, i64)>> {
     let first = NaiveDate::from_ymd_opt(f.year_from, 1, 1);
@@ -644,7 +640,7 @@ pub fn subtree_planned(
         .filter(
             fund_projects::unit_id.eq_any(
                 org_unit_closure::table
-                    .filter(org_unit_closure::ancestor_id.eq(root))
+                    .filter(org_unit_closure::ancestor_id.eq_any(roots.to_vec()))
                     .select(org_unit_closure::descendant_id),
             ),
         )
@@ -878,6 +874,40 @@ pub fn beneficiaries(
     }
     Ok(q.order(fund_beneficiaries::unit_id)
         .select(BeneficiaryRow::as_select())
+        .load(conn)?)
+}
+
+/// Every successor link (old unit → the unit that took it over).
+pub fn successor_links(
+    conn: &mut DbConnection,
+) -> PersistenceResult<Vec<domain::units::SuccessorLink>> {
+    use crate::schema::org_unit_successors as s;
+    let rows: Vec<(i64, i64, NaiveDate, Option<i64>)> = s::table
+        .select((
+            s::predecessor_id,
+            s::successor_id,
+            s::effective_date,
+            s::weight,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(predecessor, successor, effective, weight)| domain::units::SuccessorLink {
+                predecessor,
+                successor,
+                effective,
+                weight: weight.and_then(|w| u64::try_from(w).ok()),
+            },
+        )
+        .collect())
+}
+
+/// The units under `root`, itself included.
+pub fn subtree_units(conn: &mut DbConnection, root: UnitId) -> PersistenceResult<Vec<UnitId>> {
+    Ok(org_unit_closure::table
+        .filter(org_unit_closure::ancestor_id.eq(root))
+        .select(org_unit_closure::descendant_id)
         .load(conn)?)
 }
 

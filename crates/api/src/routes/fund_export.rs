@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::funds::{
     component_with_nested, fund_report, report_filter, BeneficiaryCategory, FundReport,
-    FundReportQuery,
+    FundReportQuery, Structure,
 };
 use crate::routes::task_stats::{xlsx_response, XlsxFile};
 use crate::routes::tasks::today;
@@ -61,8 +61,9 @@ fn reports_for(
     unit: i64,
     filter: &FundFilter,
     parts: &[Part],
+    structure: Structure,
 ) -> ApiResult<Vec<FundReport>> {
-    let mut out = vec![fund_report(conn, unit, filter)?];
+    let mut out = vec![fund_report(conn, unit, filter, structure)?];
     for part in parts {
         let scoped = FundFilter {
             component_ids: Some(match &filter.component_ids {
@@ -76,7 +77,7 @@ fn reports_for(
             }),
             ..filter.clone()
         };
-        out.push(fund_report(conn, unit, &scoped)?);
+        out.push(fund_report(conn, unit, &scoped, structure)?);
     }
     Ok(out)
 }
@@ -123,7 +124,8 @@ pub fn fund_report_xlsx(
         })
         .collect();
     // Only the components with money in the period get columns.
-    let mut probe = reports_for(conn, q.unit_id, &filter, &all_parts)?.into_iter();
+    let mut probe =
+        reports_for(conn, q.unit_id, &filter, &all_parts, q.as_of_structure)?.into_iter();
     let mut top = Vec::new();
     top.extend(probe.next());
     let mut parts = Vec::new();
@@ -180,7 +182,7 @@ pub fn fund_report_xlsx(
             &figures,
             note(*child),
         ));
-        let below = reports_for(conn, *child, &filter, &parts)?;
+        let below = reports_for(conn, *child, &filter, &parts, q.as_of_structure)?;
         for (j, grand) in below[0].rows.iter().enumerate() {
             if let Some(f) = figures_of(&below, |r| {
                 r.rows.iter().find(|x| x.unit_id == grand.unit_id)

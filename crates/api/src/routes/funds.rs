@@ -1090,6 +1090,10 @@ pub struct FundReportQuery {
     pub year_to: Option<i32>,
     /// One component (with those nested under it).
     pub component_id: Option<i64>,
+    /// `current` rolls figures recorded against units since merged onto
+    /// today's units.
+    #[serde(default)]
+    pub as_of_structure: Structure,
     pub source_id: Option<i64>,
 }
 
@@ -1150,15 +1154,101 @@ fn report_row(unit_id: i64, unit_name: String, s: Sums) -> FundReportRow {
     }
 }
 
+/// Which unit tree figures are reported against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Structure {
+    /// The units the money was recorded against.
+    #[default]
+    Recorded,
+    /// Today's units: money recorded against units since merged or split
+    /// is moved onto their successors, exactly (largest remainder by the
+    /// links' weights).
+    Current,
+}
+
+type Flows = (Vec<store::Flow>, Vec<(i64, i64)>, Vec<(i64, i64)>);
+
+/// The flows of `root`'s subtree and of every unit that has since gone
+/// into it, moved onto today's units. Money held by a unit with no
+/// successor under `root` (an abolished district's own holdings) stays
+/// where it was and so outside the report.
+fn current_structure_flows(
+    conn: &mut DbConnection,
+    root: i64,
+    filter: &FundFilter,
+) -> ApiResult<Flows> {
+    use domain::units::{current_shares, roll_up};
+    let links = store::successor_links(conn)?;
+    let mut predecessors: HashMap<i64, Vec<i64>> = HashMap::new();
+    for link in &links {
+        predecessors
+            .entry(link.successor)
+            .or_default()
+            .push(link.predecessor);
+    }
+    let mut seen: std::collections::HashSet<i64> =
+        store::subtree_units(conn, root)?.into_iter().collect();
+    let mut stack: Vec<i64> = seen.iter().copied().collect();
+    let mut roots = vec![root];
+    while let Some(unit) = stack.pop() {
+        for p in predecessors.get(&unit).into_iter().flatten() {
+            if seen.insert(*p) {
+                roots.push(*p);
+                stack.push(*p);
+            }
+        }
+    }
+    let (flows, spent) = store::subtree_flows(conn, &roots, filter)?;
+    let planned = store::subtree_planned(conn, &roots, filter)?;
+    let on = NaiveDate::from_ymd_opt(filter.year_from, 1, 1).unwrap_or_default();
+    let lineage = |e: domain::units::LineageError| ApiError::internal(e.to_string());
+    let remap = |pairs: Vec<(i64, i64)>| -> ApiResult<Vec<(i64, i64)>> {
+        let mut out = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            out.extend(roll_up(&[pair], on, &links).map_err(lineage)?);
+        }
+        Ok(out)
+    };
+    let mut moved = Vec::with_capacity(flows.len());
+    for f in flows {
+        let from_unit = match f.from_unit {
+            Some(u) => current_shares(u, on, &links)
+                .map_err(lineage)?
+                .first()
+                .map(|(unit, _)| *unit),
+            None => None,
+        };
+        for (to_unit, amount) in roll_up(&[(f.to_unit, f.amount)], on, &links).map_err(lineage)? {
+            moved.push(store::Flow {
+                from_unit,
+                to_unit,
+                amount,
+            });
+        }
+    }
+    Ok((moved, remap(spent)?, remap(planned)?))
+}
+
 /// Rolls a subtree's flows up per child of `root`.
 pub fn fund_report(
     conn: &mut DbConnection,
     root: i64,
     filter: &FundFilter,
+    structure: Structure,
 ) -> ApiResult<FundReport> {
     let (children, child_of) = store::children_map(conn, root)?;
-    let (flows, spent) = store::subtree_flows(conn, root, filter)?;
-    let planned = store::subtree_planned(conn, root, filter)?;
+    let (flows, spent, planned) = match structure {
+        Structure::Recorded => {
+            let (flows, spent) = store::subtree_flows(conn, &[root], filter)?;
+            (flows, spent, store::subtree_planned(conn, &[root], filter)?)
+        }
+        Structure::Current => current_structure_flows(conn, root, filter)?,
+    };
+    let in_tree = |unit: i64| unit == root || child_of.contains_key(&unit);
+    let flows: Vec<_> = flows.into_iter().filter(|f| in_tree(f.to_unit)).collect();
+    let spent: Vec<_> = spent.into_iter().filter(|(u, _)| in_tree(*u)).collect();
+    let planned: Vec<_> = planned.into_iter().filter(|(u, _)| in_tree(*u)).collect();
     // None: the root's own bucket.
     let bucket = |unit: i64| -> Option<i64> { child_of.get(&unit).copied() };
     let mut sums: BTreeMap<Option<i64>, Sums> = BTreeMap::new();
@@ -1249,7 +1339,7 @@ pub async fn fund_report_allocation(
         .db
         .run(move |conn| -> ApiResult<FundReport> {
             let filter = report_filter(conn, &actor, &q)?;
-            fund_report(conn, q.unit_id, &filter)
+            fund_report(conn, q.unit_id, &filter, q.as_of_structure)
         })
         .await?;
     Ok(web::Json(report))
@@ -1378,9 +1468,10 @@ pub async fn fund_warnings(
                     year_to: None,
                     component_id: None,
                     source_id: None,
+                    as_of_structure: Structure::Recorded,
                 },
             )?;
-            let report = fund_report(conn, q.unit_id, &filter)?;
+            let report = fund_report(conn, q.unit_id, &filter, Structure::Recorded)?;
             let funded = || report.rows.iter().filter(|r| r.allocated > 0);
             let no_disbursement = if today > after {
                 funded().filter(|r| r.disbursed == 0).cloned().collect()
