@@ -427,7 +427,12 @@ async fn money_of_merged_communes_rolls_onto_todays_units(app: TestApp) {
         .unwrap()
         .clone(),
     );
-    TestApp::expect(app.post_as(&admin, "/api/v1/allocations", &allocation).await, 201).await;
+    TestApp::expect(
+        app.post_as(&admin, "/api/v1/allocations", &allocation)
+            .await,
+        201,
+    )
+    .await;
     let mut payment = key.clone();
     payment.as_object_mut().unwrap().extend(
         serde_json::json!({"unit_id": old, "amount": 300_000_000, "paid_on": "2024-09-30", "voucher": "KB-1"})
@@ -435,7 +440,11 @@ async fn money_of_merged_communes_rolls_onto_todays_units(app: TestApp) {
             .unwrap()
             .clone(),
     );
-    TestApp::expect(app.post_as(&admin, "/api/v1/disbursements", &payment).await, 201).await;
+    TestApp::expect(
+        app.post_as(&admin, "/api/v1/disbursements", &payment).await,
+        201,
+    )
+    .await;
 
     let url = |structure: &str| {
         format!(
