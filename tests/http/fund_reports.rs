@@ -208,6 +208,55 @@ async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
     // Out of scope.
     let commune = app.token("xa.tanson").await;
     TestApp::expect(app.get_as(&commune, &url("")).await, 404).await;
+    // Marking the late project completed clears its warning; the commune
+    // officer may not change projects.
+    let project = format!("/api/v1/fund-projects/{}", late[0]["id"]);
+    let done = serde_json::json!({"status": "completed"});
+    let refused = app
+        .call(
+            &commune,
+            blackbox::reqwest::Method::PATCH,
+            &project,
+            Some(&done),
+        )
+        .await;
+    assert!(
+        matches!(refused.status().as_u16(), 403 | 404),
+        "{}",
+        refused.status()
+    );
+    let updated = TestApp::expect(
+        app.call(
+            &manager,
+            blackbox::reqwest::Method::PATCH,
+            &project,
+            Some(&done),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(updated["status"], "completed");
+    let after: Value = TestApp::expect(app.get_as(&manager, &url("")).await, 200).await;
+    assert_eq!(after["projects_overdue"], serde_json::json!([]));
+    // Fund sources are data too.
+    let source = serde_json::json!({"code": "tpcp", "name": "Vốn trái phiếu Chính phủ"});
+    let created = TestApp::expect(
+        app.post_as(&manager, "/api/v1/fund-sources", &source).await,
+        201,
+    )
+    .await;
+    assert_eq!(created["code"], "TPCP");
+    TestApp::expect(
+        app.post_as(&manager, "/api/v1/fund-sources", &source).await,
+        409,
+    )
+    .await;
+    TestApp::expect(
+        app.post_as(&commune, "/api/v1/fund-sources", &source).await,
+        403,
+    )
+    .await;
 }
 
 async fn ledgers_and_the_project_report_follow_the_scope(app: TestApp) {

@@ -226,6 +226,27 @@ pub fn insert_project(conn: &mut DbConnection, p: &NewProject) -> PersistenceRes
     get_project(conn, id)
 }
 
+/// What may change on a project after it is registered.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = fund_projects)]
+pub struct ProjectChanges {
+    pub status: Option<String>,
+    pub planned_cost: Option<i64>,
+    pub end_on: Option<NaiveDate>,
+    pub investor: Option<String>,
+}
+
+pub fn update_project(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &ProjectChanges,
+) -> PersistenceResult<ProjectRow> {
+    diesel::update(fund_projects::table.find(id))
+        .set(changes.clone())
+        .execute(conn)?;
+    get_project(conn, id)
+}
+
 pub fn get_project(conn: &mut DbConnection, id: i64) -> PersistenceResult<ProjectRow> {
     fund_projects::table
         .find(id)

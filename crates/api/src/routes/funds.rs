@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use domain::access::Action;
 use domain::funds::{self as rules, Balance, FundKey, FundRuleError};
@@ -1906,4 +1906,132 @@ pub async fn list_beneficiaries(
         })
         .await?;
     Ok(web::Json(list))
+}
+
+/// Changes to a project: its status as work goes on, a revised planned
+/// cost or end date, the investor.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"status": "completed"}))]
+pub struct ProjectUpdateBody {
+    pub status: Option<ProjectStatus>,
+    #[validate(range(min = 0, message = "Tổng mức đầu tư không âm (planned cost ≥ 0)"))]
+    pub planned_cost: Option<i64>,
+    pub end_on: Option<NaiveDate>,
+    #[validate(length(max = 300))]
+    pub investor: Option<String>,
+}
+
+/// Update a project (fund managers of its unit).
+#[utoipa::path(
+    operation_id = "update_fund_project",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Project id", example = 7)),
+    request_body = ProjectUpdateBody,
+    responses(
+        (status = 200, body = Project),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/fund-projects/{id}")]
+pub async fn update_fund_project(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: ValidJson<ProjectUpdateBody>,
+) -> ApiResult<web::Json<Project>> {
+    let (id, body) = (id.into_inner(), body.0);
+    let project = state
+        .db
+        .write(move |conn| -> ApiResult<Project> {
+            let before = store::get_project(conn, id)?;
+            actor.authorize_unit(conn, Action::ManageFunds, before.unit_id)?;
+            if let (Some(start), Some(end)) = (before.start_on, body.end_on) {
+                if end < start {
+                    return Err(field(
+                        "end_on",
+                        "before_start",
+                        "Ngày kết thúc trước ngày khởi công (end before start)",
+                    ));
+                }
+            }
+            let after = store::update_project(
+                conn,
+                id,
+                &store::ProjectChanges {
+                    status: body.status.map(|s| s.as_str().to_owned()),
+                    planned_cost: body.planned_cost,
+                    end_on: body.end_on,
+                    investor: body.investor.as_deref().map(domain::text::canonical),
+                },
+            )?;
+            persistence::audit::append(
+                conn,
+                actor.audit(
+                    "fund_project.update",
+                    "fund_project",
+                    id,
+                    Some(serde_json::json!({"status": before.status, "planned_cost": before.planned_cost, "end_on": before.end_on})),
+                    Some(serde_json::json!({"status": after.status, "planned_cost": after.planned_cost, "end_on": after.end_on})),
+                ),
+            )?;
+            Ok(after.into())
+        })
+        .await?;
+    Ok(web::Json(project))
+}
+
+/// A fund source to add.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"code": "TPCP", "name": "Vốn trái phiếu Chính phủ"}))]
+pub struct NewFundSourceBody {
+    #[validate(length(min = 1, max = 30))]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub name: String,
+}
+
+/// Add a fund source (fund managers, administrators).
+#[utoipa::path(
+    operation_id = "create_fund_source",
+    tag = "funds",
+    security(("bearer" = [])),
+    request_body = NewFundSourceBody,
+    responses(
+        (status = 201, body = FundSource),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/fund-sources")]
+pub async fn create_fund_source(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: ValidJson<NewFundSourceBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let source = state
+        .db
+        .write(move |conn| -> ApiResult<FundSource> {
+            actor.authorize(Action::ManageProgrammes, domain::access::Target::Global)?;
+            let code = body.code.trim().to_uppercase();
+            let name = domain::text::canonical(&body.name);
+            let id = store::insert_source(conn, &code, &name)?;
+            persistence::audit::append(
+                conn,
+                actor.audit(
+                    "fund_source.create",
+                    "fund_source",
+                    id,
+                    None,
+                    Some(serde_json::json!({"code": code, "name": name})),
+                ),
+            )?;
+            Ok(FundSource { id, code, name })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(source))
 }

@@ -72,6 +72,8 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(funds::set_beneficiaries)
         .service(funds::list_beneficiaries)
         .service(funds::list_fund_sources)
+        .service(funds::create_fund_source)
+        .service(funds::update_fund_project)
         .service(funds::create_fund_project)
         .service(funds::list_fund_projects)
         .service(funds::create_allocation)
