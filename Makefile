@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test test-rust test-frontend check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+.PHONY: bench run test test-rust test-frontend check fmt clippy spec-drift deps-check openapi frontend-build clean-data
 
 ## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
 run: frontend-build
@@ -53,3 +53,7 @@ frontend-build: frontend/node_modules/.installed
 ## Forget the local SQLite database and generated secret.
 clean-data:
 	rm -rf data/app.db data/app.db-wal data/app.db-shm data/jwt_secret
+
+## The quick benchmark set (figures and how to read them: BENCHMARKS.md).
+bench:
+	$(CARGO) bench -p server --bench board

@@ -62,7 +62,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
             c.batch_execute(&format!(
-                "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;",
                 self.busy_timeout_ms
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
@@ -150,6 +151,23 @@ impl Db {
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
         })
+    }
+
+    /// Refreshes the query planner's statistics where they are stale
+    /// (`PRAGMA optimize` on SQLite, bounded by `analysis_limit`); the
+    /// board and statistics plans depend on them. PostgreSQL's autovacuum
+    /// does this itself.
+    pub async fn optimize(&self) -> PersistenceResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        self.run(|conn| -> PersistenceResult<()> {
+            if let DbConnection::Sqlite(c) = conn {
+                c.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize;")?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     pub fn backend(&self) -> Backend {

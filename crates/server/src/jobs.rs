@@ -135,6 +135,9 @@ pub fn spawn_reminders(db: Db, interval: Duration, due_soon_days: u32, mailer: O
                 Ok(_) => tracing::debug!("reminders: another instance holds the lease"),
                 Err(e) => tracing::error!(error = %e, "reminders failed"),
             }
+            if let Err(e) = db.optimize().await {
+                tracing::warn!(error = %e, "refreshing planner statistics failed");
+            }
         }
     });
 }
