@@ -33,6 +33,7 @@ macro_rules! attachment_tests {
 attachment_tests!(
     files_travel_with_directives_tasks_and_timeline,
     uploads_are_checked_and_private_until_attached,
+    uploads_never_attached_are_removed_after_a_day,
 );
 
 async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -289,4 +290,73 @@ async fn files_round_trip_through_s3_storage() {
         listing.contains(&format!("sha256/{}/{}/{sha}", &sha[..2], &sha[2..4])),
         "{listing}"
     );
+}
+
+async fn uploads_never_attached_are_removed_after_a_day(app: TestApp) {
+    use diesel::prelude::*;
+    use persistence::schema::attachments;
+    let specialist = app.token("vp.chuyenvien").await;
+    let officer = app.token("sotc.canbo").await;
+    let office = app
+        .unit_id(&specialist, "Văn phòng UBND tỉnh Phú Thọ")
+        .await;
+    let province = app.unit_id(&specialist, "Tỉnh Phú Thọ").await;
+    // The same content attached by one and abandoned by another; a second
+    // abandoned file of its own; a fresh one not yet a day old.
+    let kept = upload(&app, &specialist, "Quyết định.pdf", PDF).await;
+    TestApp::expect(
+        app.post_as(
+            &specialist,
+            "/api/v1/directives",
+            &json!({"issuing_unit_id": province, "office_unit_id": office, "issuer": "chair",
+                    "kind": "decision", "number": "77/QĐ-UBND", "issued_on": today(),
+                    "summary": "Quyết định thử", "attachment_ids": [kept["id"]]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let same = upload(&app, &officer, "Bản nháp.pdf", PDF).await;
+    let own = upload(&app, &officer, "Ảnh.png", PNG).await;
+    let fresh = upload(
+        &app,
+        &officer,
+        "Mới.png",
+        b"\x89PNG\r\n\x1a\nfresh".as_ref(),
+    )
+    .await;
+    let (ids, db) = (
+        vec![same["id"].as_i64().unwrap(), own["id"].as_i64().unwrap()],
+        app.db.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let two_days_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(2);
+        diesel::update(attachments::table.filter(attachments::id.eq_any(ids)))
+            .set(attachments::uploaded_at.eq(two_days_ago))
+            .execute(&mut db.conn().unwrap())
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let blobs = storage::BlobStore::open(&storage::StoreConfig::Local {
+        root: app.database.dir.path().join("data").join("attachments"),
+    })
+    .unwrap();
+    let report = server::jobs::purge_stale_uploads(&app.db, &blobs, chrono::Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(report.removed, 2, "{report:?}");
+    assert_eq!(report.blobs_removed, 1, "the shared content stays");
+    for gone in [&same, &own] {
+        let path = format!("/api/v1/attachments/{}", gone["id"]);
+        TestApp::expect(app.get_as(&officer, &path).await, 404).await;
+    }
+    assert!(blobs.get(own["sha256"].as_str().unwrap()).await.is_err());
+    let res = app
+        .get_as(&specialist, kept["download_url"].as_str().unwrap())
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+    let path = format!("/api/v1/attachments/{}", fresh["id"]);
+    TestApp::expect(app.get_as(&officer, &path).await, 200).await;
 }

@@ -136,3 +136,39 @@ pub fn of_task(conn: &mut DbConnection, task_id: i64) -> PersistenceResult<Vec<A
         .select(AttachmentRow::as_select())
         .load(conn)?)
 }
+
+/// Uploads never attached and older than `before`, oldest first.
+pub fn stale_unlinked(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> PersistenceResult<Vec<AttachmentRow>> {
+    Ok(attachments::table
+        .filter(attachments::directive_id.is_null())
+        .filter(attachments::task_id.is_null())
+        .filter(attachments::uploaded_at.lt(before))
+        .order(attachments::id)
+        .limit(limit)
+        .select(AttachmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Deletes an attachment row if it is still unattached; returns whether
+/// it did and whether another row still uses the same content.
+pub fn delete_unlinked(
+    conn: &mut DbConnection,
+    row: &AttachmentRow,
+) -> PersistenceResult<(bool, bool)> {
+    let deleted = diesel::delete(
+        attachments::table
+            .filter(attachments::id.eq(row.id))
+            .filter(attachments::directive_id.is_null())
+            .filter(attachments::task_id.is_null()),
+    )
+    .execute(conn)?;
+    let shared: i64 = attachments::table
+        .filter(attachments::sha256.eq(&row.sha256))
+        .count()
+        .get_result(conn)?;
+    Ok((deleted == 1, shared > 0))
+}

@@ -74,7 +74,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             auth,
-            uploads,
+            uploads: uploads.clone(),
             board_cache: std::sync::Arc::new(BoardCache::new(std::time::Duration::from_secs(
                 settings.server.board_cache_seconds,
             ))),
@@ -99,6 +99,7 @@ impl Application {
                 std::time::Duration::from_secs(settings.jobs.reminder_interval_seconds),
                 api::routes::tasks::DUE_SOON_DAYS,
                 settings.mailer()?,
+                uploads.store.clone(),
             );
         }
         Ok(Self { port, server, db })

@@ -122,9 +122,60 @@ async fn notify(
     .await
 }
 
+/// What one clean-up of stale uploads did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Attachment rows removed.
+    pub removed: usize,
+    /// Stored contents removed (those no other attachment uses).
+    pub blobs_removed: usize,
+}
+
+/// Removes uploads that were never attached to anything within `max_age`
+/// (a form abandoned after uploading), and their stored content unless
+/// another attachment shares it. Safe on several instances at once: a row
+/// is deleted only while still unattached, and content only when no row
+/// uses it.
+pub async fn purge_stale_uploads(
+    db: &Db,
+    blobs: &storage::BlobStore,
+    max_age: chrono::Duration,
+) -> anyhow::Result<PurgeReport> {
+    use persistence::attachments;
+    let before = Utc::now().naive_utc() - max_age;
+    let stale = db
+        .run(move |conn| attachments::stale_unlinked(conn, before, 500))
+        .await?;
+    let mut report = PurgeReport::default();
+    for row in stale {
+        let sha = row.sha256.clone();
+        let (deleted, shared) = db
+            .write(move |conn| attachments::delete_unlinked(conn, &row))
+            .await?;
+        if deleted {
+            report.removed += 1;
+            if !shared {
+                blobs.delete(&sha).await?;
+                report.blobs_removed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// How long an upload may wait to be attached before it is removed.
+pub const UPLOAD_MAX_AGE_HOURS: i64 = 24;
+
 /// Runs the reminders every `interval` on the server's runtime until the
-/// server stops. Failures are logged and retried at the next tick.
-pub fn spawn_reminders(db: Db, interval: Duration, due_soon_days: u32, mailer: Option<Mailer>) {
+/// server stops, then refreshes planner statistics and removes stale
+/// uploads. Failures are logged and retried at the next tick.
+pub fn spawn_reminders(
+    db: Db,
+    interval: Duration,
+    due_soon_days: u32,
+    mailer: Option<Mailer>,
+    blobs: storage::BlobStore,
+) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {
@@ -137,6 +188,14 @@ pub fn spawn_reminders(db: Db, interval: Duration, due_soon_days: u32, mailer: O
             }
             if let Err(e) = db.optimize().await {
                 tracing::warn!(error = %e, "refreshing planner statistics failed");
+            }
+            let max_age = chrono::Duration::hours(UPLOAD_MAX_AGE_HOURS);
+            match purge_stale_uploads(&db, &blobs, max_age).await {
+                Ok(report) if report.removed > 0 => {
+                    tracing::info!(?report, "stale uploads removed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "removing stale uploads failed"),
             }
         }
     });

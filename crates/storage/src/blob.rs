@@ -167,6 +167,19 @@ impl BlobStore {
             .map_err(map_read_error)?;
         result.bytes().await.map_err(map_read_error)
     }
+
+    /// Removes the content stored under `sha256`; removing what is not
+    /// there is not an error. The caller makes sure no attachment still
+    /// points at it (the same content may back several).
+    pub async fn delete(&self, sha256: &str) -> Result<(), StorageError> {
+        if !is_sha256_hex(sha256) {
+            return Err(StorageError::InvalidKey);
+        }
+        match self.inner.delete(&location(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(StorageError::backend(e)),
+        }
+    }
 }
 
 fn map_read_error(err: object_store::Error) -> StorageError {
@@ -329,6 +342,21 @@ mod tests {
         assert_eq!(files_under(dir.path()).len(), 2);
         assert_eq!(store.get(&a).await.unwrap(), Bytes::from_static(b"a"));
         assert_eq!(store.get(&b).await.unwrap(), Bytes::from_static(b"b"));
+    }
+
+    #[tokio::test]
+    async fn local_delete_removes_the_content_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = local(&dir);
+        let key = store.put(Bytes::from_static(b"gone")).await.unwrap();
+        store.delete(&key).await.unwrap();
+        assert!(files_under(dir.path()).is_empty());
+        assert!(matches!(store.get(&key).await, Err(StorageError::NotFound)));
+        store.delete(&key).await.unwrap();
+        assert!(matches!(
+            store.delete("../x").await,
+            Err(StorageError::InvalidKey)
+        ));
     }
 
     #[tokio::test]
