@@ -372,15 +372,10 @@ pub fn balance(
             .select(fund_disbursements::amount)
             .load(conn)?,
     };
-    let sum = |v: Vec<i64>| -> PersistenceResult<i64> {
-        v.into_iter()
-            .try_fold(0_i64, i64::checked_add)
-            .ok_or_else(|| PersistenceError::Task("amount overflow".into()))
-    };
     Ok(Balance {
-        received: sum(received)?,
-        passed_down: sum(passed_down)?,
-        disbursed: sum(disbursed)?,
+        received: total(received)?,
+        passed_down: total(passed_down)?,
+        disbursed: total(disbursed)?,
     })
 }
 
@@ -473,6 +468,11 @@ pub fn chain_total(conn: &mut DbConnection, original: i64) -> PersistenceResult<
         )
         .select(fund_allocations::amount)
         .load(conn)?;
+    total(amounts)
+}
+
+/// The sum of ledger amounts, refusing one that does not fit in an `i64`.
+fn total(amounts: Vec<i64>) -> PersistenceResult<i64> {
     amounts
         .into_iter()
         .try_fold(0_i64, i64::checked_add)
@@ -589,8 +589,9 @@ pub fn subtree_flows(
         .select((fund_projects::id, fund_projects::unit_id))
         .load(conn)?;
     let under_nullable = under_roots(roots.to_vec());
-    let project_unit = |p: i64| project_units.iter().find(|(id, _)| *id == p).map(|x| x.1);
     let project_ids: Vec<i64> = project_units.iter().map(|(id, _)| *id).collect();
+    let project_units: std::collections::HashMap<i64, i64> = project_units.into_iter().collect();
+    let project_unit = |p: i64| project_units.get(&p).copied();
 
     let to_units: Vec<(Option<i64>, Option<i64>, i64)> = report_filter!(fund_allocations, f)
         .filter(fund_allocations::to_unit_id.eq_any(under_nullable()))

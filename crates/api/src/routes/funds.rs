@@ -322,6 +322,23 @@ impl KeyBody {
 
 /// Checks that the programme, component and source exist and belong
 /// together.
+/// The component exists and is one of the programme's (422 on
+/// `component_id` otherwise).
+fn ensure_component(
+    conn: &mut DbConnection,
+    programme_id: i64,
+    component_id: i64,
+) -> ApiResult<()> {
+    match store::get_component(conn, component_id) {
+        Ok(c) if c.programme_id == programme_id => Ok(()),
+        _ => Err(field(
+            "component_id",
+            "unknown",
+            "Thành phần không thuộc chương trình (the component is not part of the programme)",
+        )),
+    }
+}
+
 fn check_key(conn: &mut DbConnection, key: FundKey) -> ApiResult<()> {
     store::get_programme(conn, key.programme_id).map_err(|_| {
         field(
@@ -330,16 +347,7 @@ fn check_key(conn: &mut DbConnection, key: FundKey) -> ApiResult<()> {
             "Không có chương trình này (no such programme)",
         )
     })?;
-    match store::get_component(conn, key.component_id) {
-        Ok(c) if c.programme_id == key.programme_id => {}
-        _ => {
-            return Err(field(
-                "component_id",
-                "unknown",
-                "Thành phần không thuộc chương trình (the component is not part of the programme)",
-            ))
-        }
-    }
+    ensure_component(conn, key.programme_id, key.component_id)?;
     if !store::sources(conn)?.iter().any(|s| s.id == key.source_id) {
         return Err(field(
             "source_id",
@@ -470,16 +478,7 @@ pub fn register_project(
     body: &NewProjectBody,
 ) -> ApiResult<Project> {
     actor.authorize_unit(conn, Action::ManageFunds, body.unit_id)?;
-    match store::get_component(conn, body.component_id) {
-        Ok(c) if c.programme_id == body.programme_id => {}
-        _ => {
-            return Err(field(
-                "component_id",
-                "unknown",
-                "Thành phần không thuộc chương trình (the component is not part of the programme)",
-            ))
-        }
-    }
+    ensure_component(conn, body.programme_id, body.component_id)?;
     if let (Some(start), Some(end)) = (body.start_on, body.end_on) {
         if end < start {
             return Err(field(
