@@ -157,11 +157,16 @@ pub enum Action {
     RecordDisbursements,
     /// Define programmes, phases, components and fund sources (global data).
     ManageProgrammes,
+    /// Read NTM criteria sets, rounds, evaluations and statistics in scope.
+    ViewNtm,
+    /// Define NTM criteria sets and evaluation rounds, reopen a unit's
+    /// entry after the close date, and raise tasks from unmet criteria.
+    ManageNtm,
 }
 
 impl Action {
     /// Every action, in declaration order.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewUnits,
         Action::ManageUnits,
         Action::ViewUsers,
@@ -176,6 +181,8 @@ impl Action {
         Action::ManageFunds,
         Action::RecordDisbursements,
         Action::ManageProgrammes,
+        Action::ViewNtm,
+        Action::ManageNtm,
     ];
 
     /// The stable code, e.g. `"manage_grants"` (for logs and the audit trail).
@@ -195,6 +202,8 @@ impl Action {
             Action::ManageFunds => "manage_funds",
             Action::RecordDisbursements => "record_disbursements",
             Action::ManageProgrammes => "manage_programmes",
+            Action::ViewNtm => "view_ntm",
+            Action::ManageNtm => "manage_ntm",
         }
     }
 }
@@ -214,13 +223,18 @@ impl Action {
 /// | ViewFunds | every role |
 /// | ManageFunds, ManageProgrammes | SystemAdmin, FundManager |
 /// | RecordDisbursements | SystemAdmin, FundManager, CommuneOfficer |
+/// | ViewNtm | every role |
+/// | ManageNtm | SystemAdmin, NtmCoordinator |
+///
+/// The steps of an NTM review chain are not actions of this table: each
+/// stage names the role it needs on its unit (see [`hold_role`]).
 ///
 /// The Office and agency leaders manage the users of their own unit: the
 /// grant's subtree limits them (see [`authorize`]).
 pub const fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
-        Action::ViewUnits | Action::ViewTasks | Action::ViewFunds => true,
+        Action::ViewUnits | Action::ViewTasks | Action::ViewFunds | Action::ViewNtm => true,
         Action::ManageUnits | Action::ViewAudit | Action::ManageServiceAccounts => {
             matches!(role, SystemAdmin)
         }
@@ -240,7 +254,25 @@ pub const fn role_allows(role: Role, action: Action) -> bool {
         Action::RecordDisbursements => {
             matches!(role, SystemAdmin | FundManager | CommuneOfficer)
         }
+        Action::ManageNtm => matches!(role, SystemAdmin | NtmCoordinator),
     }
+}
+
+/// Whether an actor holding `grants` holds `role` on the unit with this
+/// ancestry (the unit itself and all its ancestors): the check of one step
+/// of a review chain, whose stage names the role it needs.
+///
+/// A system administrator holds every role everywhere. Otherwise
+/// [`Denial::OutOfScope`] when no grant covers the unit, and
+/// [`Denial::Forbidden`] when some do but none with `role`.
+///
+/// # Errors
+/// The [`Denial`] as above.
+pub fn hold_role(grants: &[Grant], role: Role, ancestry: &[UnitId]) -> Result<(), Denial> {
+    if grants.iter().any(|g| g.role == Role::SystemAdmin) {
+        return Ok(());
+    }
+    in_scope_any(grants, ancestry, |g| g.role == role)
 }
 
 /// A role granted on a unit; it covers the unit's whole subtree.
@@ -305,17 +337,7 @@ pub fn authorize(grants: &[Grant], action: Action, target: Target<'_>) -> Result
                 Err(Denial::Forbidden)
             }
         }
-        Target::Unit(ancestry) => {
-            let mut in_scope = grants.iter().filter(|g| g.covers(ancestry)).peekable();
-            if in_scope.peek().is_none() {
-                return Err(Denial::OutOfScope);
-            }
-            if in_scope.any(|g| role_allows(g.role, action)) {
-                Ok(())
-            } else {
-                Err(Denial::Forbidden)
-            }
-        }
+        Target::Unit(ancestry) => in_scope_any(grants, ancestry, |g| role_allows(g.role, action)),
     }
 }
 
@@ -374,16 +396,24 @@ pub fn authorize_grant(
     role: Role,
     target_ancestry: &[UnitId],
 ) -> Result<(), Denial> {
-    let mut in_scope = actor_grants
-        .iter()
-        .filter(|g| g.covers(target_ancestry))
-        .peekable();
+    in_scope_any(actor_grants, target_ancestry, |g| {
+        role_allows(g.role, Action::ManageGrants) && g.role.delegable().contains(&role)
+    })
+}
+
+/// [`Denial::OutOfScope`] when no grant covers the unit with this
+/// ancestry, otherwise whether some covering grant satisfies `ok`
+/// ([`Denial::Forbidden`] if none).
+fn in_scope_any(
+    grants: &[Grant],
+    ancestry: &[UnitId],
+    ok: impl Fn(&Grant) -> bool,
+) -> Result<(), Denial> {
+    let mut in_scope = grants.iter().filter(|g| g.covers(ancestry)).peekable();
     if in_scope.peek().is_none() {
         return Err(Denial::OutOfScope);
     }
-    if in_scope
-        .any(|g| role_allows(g.role, Action::ManageGrants) && g.role.delegable().contains(&role))
-    {
+    if in_scope.any(ok) {
         Ok(())
     } else {
         Err(Denial::Forbidden)
@@ -469,23 +499,25 @@ mod tests {
             ManageFunds,
             RecordDisbursements,
             ManageProgrammes,
+            ViewNtm,
+            ManageNtm,
         ];
         // Every action has a column.
         assert_eq!(columns, Action::ALL);
         #[rustfmt::skip]
-        let table: [(Role, [bool; 14]); 11] = [
-            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board  VTask  MDir  VFund MFund Disb  Prog
-            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y, Y,    Y,    Y,    Y]),
-            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N]),
-            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y,     Y,     Y, Y,    N,    N,    N]),
-            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N]),
-            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
-            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
-            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    Y,    Y,    Y]),
-            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
-            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
-            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    Y,    N]),
-            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N]),
+        let table: [(Role, [bool; 16]); 11] = [
+            //                         ViewUn ManUn  ViewUs ManUs  ManGr  Audit  SvcAcc Board  VTask  MDir  VFund MFund Disb  Prog  VNtm  MNtm
+            (Role::SystemAdmin,         [Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y,     Y, Y,    Y,    Y,    Y,    Y, Y]),
+            (Role::CommitteeLeader,     [Y,     N,     Y,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N,    Y, N]),
+            (Role::OfficeLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     Y,     Y,     Y, Y,    N,    N,    N,    Y, N]),
+            (Role::OfficeSpecialist,    [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     Y, Y,    N,    N,    N,    Y, N]),
+            (Role::AgencyLeader,        [Y,     N,     Y,     Y,     Y,     N,     N,     N,     Y,     N, Y,    N,    N,    N,    Y, N]),
+            (Role::AgencyOfficer,       [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N,    Y, N]),
+            (Role::FundManager,         [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    Y,    Y,    Y,    Y, N]),
+            (Role::NtmCoordinator,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N,    Y, Y]),
+            (Role::DepartmentAppraiser, [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N,    Y, N]),
+            (Role::CommuneOfficer,      [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    Y,    N,    Y, N]),
+            (Role::Viewer,              [Y,     N,     N,     N,     N,     N,     N,     N,     Y,     N, Y,    N,    N,    N,    Y, N]),
         ];
         // Every role has a row.
         assert_eq!(table.map(|row| row.0), Role::ALL);
@@ -669,5 +701,41 @@ mod tests {
         for &(name, grants, role, ancestry, expected) in cases {
             assert_eq!(authorize_grant(grants, role, ancestry), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn review_steps_need_the_stage_role_on_the_unit() {
+        let appraiser = [Grant {
+            role: Role::DepartmentAppraiser,
+            unit_id: 21,
+        }];
+        assert_eq!(
+            hold_role(&appraiser, Role::DepartmentAppraiser, DEPARTMENT),
+            Ok(())
+        );
+        // Another role on the same unit is not enough.
+        assert_eq!(
+            hold_role(&appraiser, Role::NtmCoordinator, DEPARTMENT),
+            Err(Denial::Forbidden)
+        );
+        // A unit the grant does not cover is out of scope.
+        assert_eq!(
+            hold_role(&appraiser, Role::DepartmentAppraiser, OFFICE),
+            Err(Denial::OutOfScope)
+        );
+        // A grant higher up covers the subtree.
+        let coordinator = [Grant {
+            role: Role::NtmCoordinator,
+            unit_id: 1,
+        }];
+        assert_eq!(
+            hold_role(&coordinator, Role::NtmCoordinator, COMMUNE_100),
+            Ok(())
+        );
+        let admin = [Grant {
+            role: Role::SystemAdmin,
+            unit_id: 1,
+        }];
+        assert_eq!(hold_role(&admin, Role::CommuneOfficer, &[999]), Ok(()));
     }
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod funds;
 pub mod money;
 pub mod ntm;
+pub mod ntm_review;
 pub mod password;
 pub mod task_parties;
 pub mod task_stats;
