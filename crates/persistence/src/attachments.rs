@@ -22,6 +22,8 @@ pub struct AttachmentRow {
     pub directive_id: Option<i64>,
     pub task_id: Option<i64>,
     pub event_id: Option<i64>,
+    pub ntm_evaluation_id: Option<i64>,
+    pub ntm_indicator_code: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,13 +39,18 @@ pub struct NewAttachment<'a> {
 
 /// What an attachment is linked to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
+pub enum Owner<'a> {
     Directive(i64),
     Task(i64),
     /// A timeline entry of a task.
     Event {
         task_id: i64,
         event_id: i64,
+    },
+    /// Evidence (*minh chứng*) for one indicator of an NTM evaluation.
+    Evidence {
+        evaluation_id: i64,
+        indicator_code: &'a str,
     },
 }
 
@@ -80,15 +87,19 @@ pub fn link(
     conn: &mut DbConnection,
     ids: &[i64],
     uploaded_by: &str,
-    owner: Owner,
+    owner: Owner<'_>,
 ) -> PersistenceResult<Vec<AttachmentRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let (directive, task, event) = match owner {
-        Owner::Directive(id) => (Some(id), None, None),
-        Owner::Task(id) => (None, Some(id), None),
-        Owner::Event { task_id, event_id } => (None, Some(task_id), Some(event_id)),
+    let (directive, task, event, evaluation, indicator) = match owner {
+        Owner::Directive(id) => (Some(id), None, None, None, None),
+        Owner::Task(id) => (None, Some(id), None, None, None),
+        Owner::Event { task_id, event_id } => (None, Some(task_id), Some(event_id), None, None),
+        Owner::Evidence {
+            evaluation_id,
+            indicator_code,
+        } => (None, None, None, Some(evaluation_id), Some(indicator_code)),
     };
     let mut unique = ids.to_vec();
     unique.sort_unstable();
@@ -98,12 +109,15 @@ pub fn link(
             .filter(attachments::id.eq_any(&unique))
             .filter(attachments::uploaded_by.eq(uploaded_by))
             .filter(attachments::directive_id.is_null())
-            .filter(attachments::task_id.is_null()),
+            .filter(attachments::task_id.is_null())
+            .filter(attachments::ntm_evaluation_id.is_null()),
     )
     .set((
         attachments::directive_id.eq(directive),
         attachments::task_id.eq(task),
         attachments::event_id.eq(event),
+        attachments::ntm_evaluation_id.eq(evaluation),
+        attachments::ntm_indicator_code.eq(indicator),
     ))
     .execute(conn)?;
     if changed != unique.len() {
@@ -137,6 +151,18 @@ pub fn of_task(conn: &mut DbConnection, task_id: i64) -> PersistenceResult<Vec<A
         .load(conn)?)
 }
 
+/// The evidence of an NTM evaluation, every indicator's.
+pub fn of_evaluation(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+) -> PersistenceResult<Vec<AttachmentRow>> {
+    Ok(attachments::table
+        .filter(attachments::ntm_evaluation_id.eq(evaluation_id))
+        .order(attachments::id)
+        .select(AttachmentRow::as_select())
+        .load(conn)?)
+}
+
 /// Uploads never attached and older than `before`, oldest first.
 pub fn stale_unlinked(
     conn: &mut DbConnection,
@@ -146,6 +172,7 @@ pub fn stale_unlinked(
     Ok(attachments::table
         .filter(attachments::directive_id.is_null())
         .filter(attachments::task_id.is_null())
+        .filter(attachments::ntm_evaluation_id.is_null())
         .filter(attachments::uploaded_at.lt(before))
         .order(attachments::id)
         .limit(limit)
@@ -163,7 +190,8 @@ pub fn delete_unlinked(
         attachments::table
             .filter(attachments::id.eq(row.id))
             .filter(attachments::directive_id.is_null())
-            .filter(attachments::task_id.is_null()),
+            .filter(attachments::task_id.is_null())
+            .filter(attachments::ntm_evaluation_id.is_null()),
     )
     .execute(conn)?;
     let shared: i64 = attachments::table

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod meta;
 mod migrate;
 pub mod notifications;
+pub mod ntm;
 pub mod schema;
 pub mod tasks;
 pub mod units;

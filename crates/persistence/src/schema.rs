@@ -260,6 +260,8 @@ diesel::table! {
         directive_id -> Nullable<BigInt>,
         task_id -> Nullable<BigInt>,
         event_id -> Nullable<BigInt>,
+        ntm_evaluation_id -> Nullable<BigInt>,
+        ntm_indicator_code -> Nullable<Text>,
     }
 }
 
@@ -380,6 +382,113 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ntm_criteria_sets (id) {
+        id -> BigInt,
+        code -> Text,
+        version -> Integer,
+        name -> Text,
+        level -> Text,
+        variant -> Text,
+        legal_basis -> Text,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        status -> Text,
+        definition -> Text,
+        based_on_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ntm_rounds (id) {
+        id -> BigInt,
+        set_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        year -> Integer,
+        period_from -> Date,
+        period_to -> Date,
+        opens_on -> Date,
+        closes_on -> Date,
+        chain -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ntm_evaluations (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        unit_id -> BigInt,
+        district_id -> Nullable<BigInt>,
+        region -> Nullable<Text>,
+        commune_group -> Nullable<Text>,
+        status -> Text,
+        criteria_met -> Integer,
+        all_met -> Bool,
+        reopened_until -> Nullable<Date>,
+        decision_number -> Nullable<Text>,
+        decision_date -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ntm_evaluation_criteria (evaluation_id, number) {
+        evaluation_id -> BigInt,
+        number -> Integer,
+        department_unit_id -> Nullable<BigInt>,
+        stage -> Integer,
+        state -> Text,
+        awaiting_unit_id -> Nullable<BigInt>,
+        met -> Bool,
+        claimed_met -> Nullable<Bool>,
+        return_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ntm_values (evaluation_id, indicator_code) {
+        evaluation_id -> BigInt,
+        indicator_code -> Text,
+        value -> Nullable<Text>,
+        note -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ntm_review_steps (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        stage -> Integer,
+        action -> Text,
+        criteria -> Text,
+        reason -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ntm_criterion_tasks (task_id) {
+        task_id -> BigInt,
+        evaluation_id -> BigInt,
+        number -> Integer,
+    }
+}
+
+diesel::joinable!(ntm_rounds -> ntm_criteria_sets (set_id));
+diesel::joinable!(ntm_evaluations -> ntm_rounds (round_id));
+diesel::joinable!(ntm_evaluation_criteria -> ntm_evaluations (evaluation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_meta,
     org_units,
@@ -407,4 +516,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     fund_allocations,
     fund_disbursements,
     fund_beneficiaries,
+    ntm_criteria_sets,
+    ntm_rounds,
+    ntm_evaluations,
+    ntm_evaluation_criteria,
+    ntm_values,
+    ntm_review_steps,
+    ntm_criterion_tasks,
 );

@@ -1,0 +1,10 @@
+DROP INDEX attachments_ntm;
+ALTER TABLE attachments DROP COLUMN ntm_indicator_code;
+ALTER TABLE attachments DROP COLUMN ntm_evaluation_id;
+DROP TABLE ntm_criterion_tasks;
+DROP TABLE ntm_review_steps;
+DROP TABLE ntm_values;
+DROP TABLE ntm_evaluation_criteria;
+DROP TABLE ntm_evaluations;
+DROP TABLE ntm_rounds;
+DROP TABLE ntm_criteria_sets;
