@@ -2,5 +2,6 @@
 
 pub mod dates;
 pub mod encoding;
+pub mod ntm_matrix;
 pub mod numbers;
 pub mod report;
