@@ -308,6 +308,32 @@ pub fn linked(
         .collect())
 }
 
+/// `ids` and every unit reached from them by following links in
+/// `direction`, transitively (a reform's successors of successors), in no
+/// particular order.
+pub fn lineage(
+    conn: &mut DbConnection,
+    ids: &[UnitId],
+    direction: Direction,
+) -> PersistenceResult<Vec<UnitId>> {
+    let mut seen: std::collections::BTreeSet<UnitId> = ids.iter().copied().collect();
+    let mut frontier: Vec<UnitId> = ids.to_vec();
+    while !frontier.is_empty() {
+        let next: Vec<UnitId> = match direction {
+            Direction::Successors => org_unit_successors::table
+                .filter(org_unit_successors::predecessor_id.eq_any(&frontier))
+                .select(org_unit_successors::successor_id)
+                .load(conn)?,
+            Direction::Predecessors => org_unit_successors::table
+                .filter(org_unit_successors::successor_id.eq_any(&frontier))
+                .select(org_unit_successors::predecessor_id)
+                .load(conn)?,
+        };
+        frontier = next.into_iter().filter(|id| seen.insert(*id)).collect();
+    }
+    Ok(seen.into_iter().collect())
+}
+
 pub fn add_link(
     conn: &mut DbConnection,
     predecessor: UnitId,

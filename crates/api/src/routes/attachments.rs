@@ -60,7 +60,7 @@ pub fn attach(
     conn: &mut DbConnection,
     actor: &Actor,
     ids: &[i64],
-    owner: Owner,
+    owner: Owner<'_>,
     field: &str,
 ) -> ApiResult<Vec<Attachment>> {
     if ids.len() > MAX_PER_OWNER {
@@ -194,13 +194,16 @@ pub async fn upload_attachment(
 }
 
 /// May the actor read this file? Attached: when they may read its
-/// directive or task (404 otherwise). Not yet attached: its uploader only.
+/// directive, task or NTM evaluation (404 otherwise). Not yet attached: its uploader only.
 fn readable(conn: &mut DbConnection, actor: &Actor, row: &AttachmentRow) -> ApiResult<()> {
     if let Some(task_id) = row.task_id {
         return super::tasks::visible_task(conn, actor, task_id).map(|_| ());
     }
     if let Some(directive_id) = row.directive_id {
         return super::tasks::visible_directive(conn, actor, directive_id).map(|_| ());
+    }
+    if let Some(evaluation_id) = row.ntm_evaluation_id {
+        return super::ntm_evaluations::visible(conn, actor, evaluation_id).map(|_| ());
     }
     if row.uploaded_by == actor.principal.to_string() {
         Ok(())

@@ -7,6 +7,9 @@ pub mod board;
 pub mod fund_export;
 pub mod funds;
 pub mod notifications;
+pub mod ntm_evaluations;
+pub mod ntm_sets;
+pub mod ntm_stats;
 pub mod system;
 pub mod task_stats;
 pub mod tasks;
@@ -85,6 +88,24 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(funds::fund_report_disbursement)
         .service(funds::list_allocations)
         .service(funds::list_disbursements)
+        .service(ntm_sets::list_criteria_sets)
+        .service(ntm_sets::create_criteria_set)
+        .service(ntm_sets::get_criteria_set)
+        .service(ntm_sets::update_criteria_set)
+        .service(ntm_sets::publish_criteria_set)
+        .service(ntm_sets::copy_criteria_set)
+        .service(ntm_sets::list_evaluation_rounds)
+        .service(ntm_sets::create_evaluation_round)
+        .service(ntm_sets::get_evaluation_round)
+        .service(ntm_evaluations::list_evaluations)
+        .service(ntm_evaluations::list_awaiting_reviews)
+        .service(ntm_evaluations::get_evaluation)
+        .service(ntm_evaluations::put_evaluation_values)
+        .service(ntm_evaluations::review_evaluation)
+        .service(ntm_evaluations::reopen_evaluation)
+        .service(ntm_evaluations::create_criterion_task)
+        .service(ntm_stats::export_ntm_stats)
+        .service(ntm_stats::ntm_stats)
         .service(board::board)
         .service(notifications::list_notifications)
         .service(notifications::mark_all_read)

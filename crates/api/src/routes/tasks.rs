@@ -187,7 +187,7 @@ fn task_view(row: TaskRow, coordinators: Vec<i64>, today: NaiveDate) -> Task {
     }
 }
 
-fn task_views(conn: &mut DbConnection, rows: Vec<TaskRow>) -> ApiResult<Vec<Task>> {
+pub fn task_views(conn: &mut DbConnection, rows: Vec<TaskRow>) -> ApiResult<Vec<Task>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let links = store::coordinators_of(conn, &ids)?;
     let today = today();
@@ -819,6 +819,16 @@ pub struct TaskDetail {
     /// Files attached when the task was assigned (timeline files are on
     /// their entries).
     pub attachments: Vec<Attachment>,
+    /// The NTM criterion this task was raised from, if any.
+    pub ntm_criterion: Option<NtmCriterionLink>,
+}
+
+/// An NTM evaluation's criterion a task was raised from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct NtmCriterionLink {
+    pub evaluation_id: i64,
+    #[schema(example = 17)]
+    pub criterion_number: i32,
 }
 
 /// The caller's capacities on a task; 404 when it has none.
@@ -896,6 +906,12 @@ fn detail(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<TaskDeta
         children,
         timeline,
         attachments: own_files,
+        ntm_criterion: persistence::ntm::criterion_of_task(conn, id)?.map(
+            |(evaluation_id, criterion_number)| NtmCriterionLink {
+                evaluation_id,
+                criterion_number,
+            },
+        ),
     })
 }
 
