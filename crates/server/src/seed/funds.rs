@@ -208,24 +208,7 @@ pub fn load_demo(
     };
     let (infra, production) = (component("TDA1")?, component("TDA2")?);
     let (investment, recurrent) = (source("NSTW_DTPT")?, source("NSTW_SN")?);
-    let mut communes = units::list(
-        conn,
-        &units::UnitFilter {
-            within: Some(province),
-            kind: Some("commune".into()),
-            as_of: Some(today),
-            limit: 500,
-            ..Default::default()
-        },
-    )?
-    .0;
-    // Programme 135 reaches rural communes (xã), not wards.
-    communes.retain(|u| u.name.starts_with("Xã "));
-    communes.sort_by(|a, b| {
-        let tan_son = |u: &units::UnitRow| u.name != "Xã Tân Sơn";
-        (tan_son(a), &a.name).cmp(&(tan_son(b), &b.name))
-    });
-    communes.truncate(COMMUNES);
+    let communes = super::demo_communes(conn, province, today, COMMUNES)?;
     anyhow::ensure!(!communes.is_empty(), "the demo province has no communes");
     let first = communes[0].id;
     let mut villages = Vec::new();

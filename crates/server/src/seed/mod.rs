@@ -2,6 +2,7 @@
 //! `make run` always shows something real. Every step is idempotent.
 
 mod funds;
+mod ntm;
 pub mod reference;
 mod tasks;
 
@@ -79,11 +80,12 @@ const ACCOUNTS: [(&str, &str, Role, &str); 11] = [
         "Sở Tài chính",
     ),
     ("von.quanly", "Hoàng Văn Nam", Role::FundManager, "province"),
+    // Coordinates evaluations province-wide: the grant is on the province.
     (
         "ntm.dieuphoi",
         "Vũ Thị Lan",
         Role::NtmCoordinator,
-        "VP Điều phối NTM",
+        "province",
     ),
     (
         "soxd.thamdinh",
@@ -181,6 +183,34 @@ pub(crate) fn unit_for(
         .with_context(|| format!("demo unit {name} is missing"))
 }
 
+/// The demo's rural communes (*xã*, not wards) as of `today`, Xã Tân Sơn
+/// first and then by name, at most `n`.
+pub(crate) fn demo_communes(
+    conn: &mut DbConnection,
+    province: UnitId,
+    today: chrono::NaiveDate,
+    n: usize,
+) -> anyhow::Result<Vec<units::UnitRow>> {
+    let mut communes = units::list(
+        conn,
+        &units::UnitFilter {
+            within: Some(province),
+            kind: Some("commune".into()),
+            as_of: Some(today),
+            limit: 500,
+            ..Default::default()
+        },
+    )?
+    .0;
+    communes.retain(|u| u.name.starts_with("Xã "));
+    communes.sort_by(|a, b| {
+        let tan_son = |u: &units::UnitRow| u.name != "Xã Tân Sơn";
+        (tan_son(a), &a.name).cmp(&(tan_son(b), &b.name))
+    });
+    communes.truncate(n);
+    Ok(communes)
+}
+
 fn ensure_accounts(conn: &mut DbConnection, province: UnitId, hash: &str) -> anyhow::Result<()> {
     for (username, full_name, role, unit) in ACCOUNTS {
         if identity::find_user_by_username(conn, username)?.is_some() {
@@ -228,6 +258,12 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
         let today = domain::tasks::local_today(chrono::Utc::now().naive_utc());
         funds::load_demo(conn, province, &admin, &manager, today)
     })?;
+    let evaluations = db.write_blocking(|conn| -> anyhow::Result<usize> {
+        let province = demo_province(conn)?;
+        let admin = actor(conn, "admin")?;
+        ntm::ensure_reference(conn, &admin)?;
+        ntm::load_demo(conn, province, &admin, today())
+    })?;
     let mut out = String::new();
     if !units.skipped {
         out.push_str(&format!(
@@ -243,6 +279,11 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     if fund_entries > 0 {
         out.push_str(&format!(
             "Đã tạo {fund_entries} bút toán vốn Chương trình 135 mẫu (demo fund entries created)\n"
+        ));
+    }
+    if evaluations > 0 {
+        out.push_str(&format!(
+            "Đã tạo {evaluations} phiếu đánh giá nông thôn mới mẫu trong 2 đợt (demo NTM evaluations created)\n"
         ));
     }
     out.push_str("Tài khoản mẫu (demo logins), mật khẩu / password: ");
