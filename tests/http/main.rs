@@ -8,6 +8,7 @@ mod auth;
 mod fund_reports;
 mod funds;
 mod migrations;
+mod ntm;
 mod platform;
 mod tasks;
 mod units;
