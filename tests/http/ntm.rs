@@ -606,6 +606,31 @@ async fn configure_a_set(app: TestApp) {
     .await;
 }
 
+/// The caller's notifications about one evaluation, oldest first: (kind,
+/// title, body).
+async fn ntm_notices(app: &TestApp, token: &str, evaluation: i64) -> Vec<(String, String, String)> {
+    let page = TestApp::expect(
+        app.get_as(token, "/api/v1/notifications?limit=500").await,
+        200,
+    )
+    .await;
+    let mut notes: Vec<(String, String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["ntm_evaluation_id"] == evaluation)
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["title"].as_str().unwrap().to_owned(),
+                n["body"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    notes.reverse();
+    notes
+}
+
 async fn a_post_reform_round_end_to_end(app: TestApp) {
     let admin = app.token("admin").await;
     let coordinator = app.token("ntm.dieuphoi").await;
@@ -1196,6 +1221,35 @@ async fn a_post_reform_round_end_to_end(app: TestApp) {
     );
     assert_eq!(recognised["steps"][2]["reason"], reason);
     assert_eq!(recognised["steps"][2]["stage_name"], STAGES[2]);
+    // Each step told whoever had to act next, and the commune what came
+    // back and how it ended; nobody was told about their own step.
+    let kinds = |notes: &[(String, String, String)]| -> Vec<String> {
+        notes.iter().map(|n| n.0.clone()).collect()
+    };
+    let construction_notes = ntm_notices(&app, &construction_appraiser, ts).await;
+    assert_eq!(kinds(&construction_notes), ["ntm_awaiting"]);
+    assert!(
+        construction_notes[0].1.contains("tiêu chí 1, 2"),
+        "{construction_notes:?}"
+    );
+    let health_notes = ntm_notices(&app, &health_appraiser, ts).await;
+    assert_eq!(kinds(&health_notes), ["ntm_awaiting", "ntm_awaiting"]);
+    assert!(health_notes[1].1.contains("tiêu chí 3"), "{health_notes:?}");
+    assert_eq!(
+        kinds(&ntm_notices(&app, &coordinator, ts).await),
+        ["ntm_awaiting"]
+    );
+    assert_eq!(
+        kinds(&ntm_notices(&app, &leader, ts).await),
+        ["ntm_awaiting"]
+    );
+    let commune_notes = ntm_notices(&app, &commune, ts).await;
+    assert_eq!(kinds(&commune_notes), ["ntm_returned", "ntm_completed"]);
+    assert_eq!(commune_notes[0].2, reason);
+    assert!(
+        commune_notes[1].2.contains("15/QĐ-UBND"),
+        "{commune_notes:?}"
+    );
     let completed = TestApp::expect(
         app.get_as(
             &coordinator,

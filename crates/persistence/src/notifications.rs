@@ -28,6 +28,7 @@ pub struct NotificationRow {
     pub body: String,
     pub created_at: NaiveDateTime,
     pub read_at: Option<NaiveDateTime>,
+    pub ntm_evaluation_id: Option<i64>,
 }
 
 /// A notification to create.
@@ -63,18 +64,57 @@ pub fn notify_once(
     if exists > 0 {
         return Ok(false);
     }
+    insert(
+        conn,
+        user_id,
+        kind,
+        (Some(task_id), None),
+        (title, body),
+        email_to,
+    )?;
+    Ok(true)
+}
+
+/// Creates a notification about an NTM evaluation (every event is its
+/// own: a criterion returned twice notifies twice).
+pub fn notify_evaluation(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    evaluation_id: i64,
+    (title, body): (&str, &str),
+) -> PersistenceResult<()> {
+    insert(
+        conn,
+        user_id,
+        kind,
+        (None, Some(evaluation_id)),
+        (title, body),
+        None,
+    )
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    user_id: i64,
+    kind: &str,
+    (task_id, evaluation_id): (Option<i64>, Option<i64>),
+    (title, body): (&str, &str),
+    email_to: Option<&str>,
+) -> PersistenceResult<()> {
     diesel::insert_into(notifications::table)
         .values((
             notifications::user_id.eq(user_id),
             notifications::kind.eq(kind),
             notifications::task_id.eq(task_id),
+            notifications::ntm_evaluation_id.eq(evaluation_id),
             notifications::title.eq(title),
             notifications::body.eq(body),
             notifications::created_at.eq(now()),
             notifications::email_to.eq(email_to),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(())
 }
 
 /// A user's notifications, newest first, and how many are unread.

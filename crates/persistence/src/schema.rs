@@ -244,6 +244,7 @@ diesel::table! {
         email_to -> Nullable<Text>,
         emailed_at -> Nullable<Timestamp>,
         email_attempts -> Integer,
+        ntm_evaluation_id -> Nullable<BigInt>,
     }
 }
 

@@ -16,10 +16,12 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Notification {
     pub id: i64,
-    /// `deadline_soon` or `overdue`.
+    /// `deadline_soon` or `overdue` (a task); `ntm_awaiting`,
+    /// `ntm_returned` or `ntm_completed` (an NTM evaluation).
     #[schema(example = "overdue")]
     pub kind: String,
     pub task_id: Option<i64>,
+    pub ntm_evaluation_id: Option<i64>,
     #[schema(example = "Nhiệm vụ đã quá hạn 15/11/2026 (task overdue)")]
     pub title: String,
     pub body: String,
@@ -33,6 +35,7 @@ impl From<NotificationRow> for Notification {
             id: r.id,
             kind: r.kind,
             task_id: r.task_id,
+            ntm_evaluation_id: r.ntm_evaluation_id,
             title: r.title,
             body: r.body,
             created_at: r.created_at,

@@ -929,7 +929,8 @@ pub fn act(
     body: &ReviewBody,
 ) -> ApiResult<EvaluationDetail> {
     let mut loaded = visible(conn, actor, id)?;
-    let mut reviews = loaded.reviews();
+    let before = loaded.reviews();
+    let mut reviews = before.clone();
     let has_district = loaded.has_district();
     match body.action {
         ReviewAction::Submit => {
@@ -1011,7 +1012,107 @@ pub fn act(
             step(conn, actor, id, stage, action, &done, &reason)?;
         }
     }
+    notify_changes(conn, actor, &loaded, &before, &body.reason)?;
     detail(conn, &loaded)
+}
+
+fn numbers(list: &[u8]) -> String {
+    list.iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// In-app notifications after a step: whoever must now act on criteria
+/// that just reached their stage, and the evaluated unit's staff when
+/// criteria come back to them or the whole review completes. The actor is
+/// not told about their own step.
+fn notify_changes(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    loaded: &Loaded,
+    before: &[CriterionReview],
+    reason: &str,
+) -> ApiResult<()> {
+    let after = loaded.reviews();
+    let e = &loaded.evaluation;
+    let unit_name = units::get(conn, e.unit_id)?.name;
+    let tell = |conn: &mut DbConnection,
+                unit: i64,
+                role: domain::access::Role,
+                kind: &str,
+                text: (&str, &str)|
+     -> ApiResult<()> {
+        for user in persistence::notifications::users_with_role_over(conn, unit, &[role.as_str()])?
+        {
+            if Some(user) != actor.user_id() {
+                persistence::notifications::notify_evaluation(conn, user, kind, e.id, text)?;
+            }
+        }
+        Ok(())
+    };
+    let mut waiting: BTreeMap<(usize, i64), Vec<u8>> = BTreeMap::new();
+    let mut returned = Vec::new();
+    for (was, now) in before.iter().zip(&after) {
+        let changed = (was.stage, was.state) != (now.stage, now.state);
+        if !changed {
+            continue;
+        }
+        match now.state {
+            ReviewState::Pending => {
+                let row = loaded
+                    .rows
+                    .iter()
+                    .find(|r| r.number == i32::from(now.number));
+                if let Some(unit) = row.and_then(|r| r.awaiting_unit_id) {
+                    waiting
+                        .entry((now.stage, unit))
+                        .or_default()
+                        .push(now.number);
+                }
+            }
+            ReviewState::Returned => returned.push(now.number),
+            ReviewState::Open | ReviewState::Accepted => {}
+        }
+    }
+    for ((stage, unit), list) in waiting {
+        let title = format!(
+            "{unit_name}: tiêu chí {} chờ bước \"{}\" (NTM criteria await you)",
+            numbers(&list),
+            loaded.chain[stage].name
+        );
+        tell(
+            conn,
+            unit,
+            loaded.chain[stage].role,
+            "ntm_awaiting",
+            (&title, &loaded.round.name),
+        )?;
+    }
+    let submitter = loaded.chain[0].role;
+    if !returned.is_empty() {
+        let title = format!(
+            "{unit_name}: tiêu chí {} bị trả lại (NTM criteria returned)",
+            numbers(&returned)
+        );
+        tell(conn, e.unit_id, submitter, "ntm_returned", (&title, reason))?;
+    }
+    let finished = |r: &[CriterionReview]| {
+        review::status(loaded.chain.len(), r) == EvaluationStatus::Completed
+    };
+    if finished(&after) && !finished(before) {
+        let title = format!(
+            "{unit_name}: hoàn thành đánh giá {} (NTM review completed)",
+            loaded.round.name
+        );
+        let body = e
+            .decision_number
+            .as_deref()
+            .map(|d| format!("Quyết định công nhận số {d}"))
+            .unwrap_or_default();
+        tell(conn, e.unit_id, submitter, "ntm_completed", (&title, &body))?;
+    }
+    Ok(())
 }
 
 /// Take a step in the review chain: the unit submits; a stage accepts or

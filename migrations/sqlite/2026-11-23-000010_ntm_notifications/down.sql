@@ -1,0 +1,2 @@
+DROP INDEX notifications_ntm;
+ALTER TABLE notifications DROP COLUMN ntm_evaluation_id;
