@@ -1,7 +1,9 @@
-//! Excel interchange: reading legacy reports (text-encoding repair, numbers, dates and deadlines typed as text) and writing official reports.
+//! Excel interchange: reading legacy reports (finding the table in a messy sheet, text-encoding repair, numbers, dates and deadlines typed as text; the NTM criteria matrix) and writing official reports.
 
 pub mod dates;
 pub mod encoding;
+pub mod legacy_ntm;
 pub mod ntm_matrix;
 pub mod numbers;
 pub mod report;
+pub mod table;
