@@ -839,6 +839,12 @@ async fn a_post_reform_round_end_to_end(app: TestApp) {
         403,
     )
     .await;
+    // A department reads it (it owns criteria) but does not enter either.
+    TestApp::expect(
+        put_values(&app, &construction_appraiser, ts, &rural_values("47", "90")).await,
+        403,
+    )
+    .await;
     // Nothing submitted: no department can act yet.
     refused(
         review(

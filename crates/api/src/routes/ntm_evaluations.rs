@@ -538,8 +538,8 @@ pub struct ValuesBody {
     pub claims: Vec<ClaimEntry>,
 }
 
-/// The actor holds the first stage's role on the unit (404 when the unit
-/// is not theirs at all).
+/// The actor holds the first stage's role on the unit (403 otherwise: the
+/// callers have already checked that the actor may read the evaluation).
 fn may_enter(conn: &mut DbConnection, actor: &Actor, loaded: &Loaded) -> ApiResult<()> {
     let ancestry = ancestry_now(conn, loaded.evaluation.unit_id)?;
     let role = loaded
@@ -547,7 +547,9 @@ fn may_enter(conn: &mut DbConnection, actor: &Actor, loaded: &Loaded) -> ApiResu
         .first()
         .ok_or_else(|| ApiError::internal("empty chain"))?
         .role;
-    access::hold_role(&actor.grants, role, &ancestry).map_err(denied)
+    // The caller can read the evaluation (see `visible`), so a unit outside
+    // their grants is a refusal, not a secret.
+    access::hold_role(&actor.grants, role, &ancestry).map_err(|_| denied(Denial::Forbidden))
 }
 
 fn ensure_open(loaded: &Loaded) -> ApiResult<()> {
