@@ -553,7 +553,7 @@ mod tests {
     use super::*;
 
     /// Every text cell with non-ASCII characters in
-    /// shared/samples/p135_yen-lap_2013_tcvn3.xls (read with xlrd), and
+    /// data/samples/p135_yen-lap_2013_tcvn3.xls (read with xlrd), and
     /// its meaning.
     const YEN_LAP: &[(&str, &str)] = &[
         ("UBND HUYÖN Y£N LËP", "UBND HUYỆN YÊN LẬP"),

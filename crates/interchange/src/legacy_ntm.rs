@@ -29,30 +29,23 @@ use std::collections::{BTreeMap, HashSet};
 
 use domain::text::canonical;
 
-use crate::table::{
-    find_table, normalize_header, open_workbook, CellValue, ColumnSpec, Located, Sheet,
-    WorkbookError,
+use crate::legacy::{
+    column_cell, find_issuer, find_year, is_group_number, locate, read_report_rows, ReportRows,
+    CODE, CODE_COLUMN, NAME, NOTE, NOTE_COLUMN, STT, STT_COLUMN,
 };
+use crate::table::{normalize_header, CellValue, ColumnSpec, Located, Sheet};
 
-const STT: &str = "stt";
-const CODE: &str = "code";
-const NAME: &str = "name";
 const CRITERIA: &str = "criteria";
 const COUNT: &str = "count";
-const NOTE: &str = "note";
+/// Why no table was found, in Vietnamese then English.
+const NOT_FOUND: &str = "không tìm thấy bảng tiêu chí nông thôn mới (cần cột Tên xã và cột Kết quả thực hiện các tiêu chí) / no NTM criteria table found (needs a commune-name column and a criteria column)";
+/// The same, in Vietnamese only.
+const NOT_FOUND_VI: &str = "Không tìm thấy bảng tiêu chí nông thôn mới: cần một dòng tiêu đề có cột Tên xã và cột Kết quả thực hiện các tiêu chí.";
 
 /// The columns of the matrix and the header texts that name them.
 pub const COLUMNS: &[ColumnSpec] = &[
-    ColumnSpec {
-        key: STT,
-        names: &["STT", "Số TT", "Số thứ tự", "TT"],
-        required: false,
-    },
-    ColumnSpec {
-        key: CODE,
-        names: &["Mã xã", "Mã đơn vị", "Mã ĐVHC", "Mã số", "Mã"],
-        required: false,
-    },
+    STT_COLUMN,
+    CODE_COLUMN,
     ColumnSpec {
         key: NAME,
         names: &[
@@ -93,11 +86,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
         ],
         required: false,
     },
-    ColumnSpec {
-        key: NOTE,
-        names: &["Ghi chú"],
-        required: false,
-    },
+    NOTE_COLUMN,
 ];
 
 /// One commune's row.
@@ -119,25 +108,18 @@ pub struct NtmRow {
     pub note: String,
 }
 
-/// Something in the file that does not add up or cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The sheet row, 1-based.
-    pub row: usize,
-    /// Stable code:
-    /// * `count_mismatch`: the stated count differs from the marks;
-    /// * `total_mismatch`: a cell of the *Tổng cộng* row differs from the
-    ///   column (one problem per criterion, naming it; or the count column);
-    /// * `unreadable_mark`: a criterion cell that is neither a mark nor
-    ///   blank (taken as not met);
-    /// * `missing_name`: a row with marks or a count but no unit name (not
-    ///   imported);
-    /// * `unreadable_count`: a count cell that is not a whole number;
-    /// * `unreadable_total`: a *Tổng cộng* cell that is not a whole number.
-    pub code: &'static str,
-    /// What is wrong, in Vietnamese then English.
-    pub message: String,
-}
+/// Something in the file that does not add up or cannot be read. Stable
+/// codes:
+/// * `count_mismatch`: the stated count differs from the marks;
+/// * `total_mismatch`: a cell of the *Tổng cộng* row differs from the
+///   column (one problem per criterion, naming it; or the count column);
+/// * `unreadable_mark`: a criterion cell that is neither a mark nor
+///   blank (taken as not met);
+/// * `missing_name`: a row with marks or a count but no unit name (not
+///   imported);
+/// * `unreadable_count`: a count cell that is not a whole number;
+/// * `unreadable_total`: a *Tổng cộng* cell that is not a whole number.
+pub use crate::legacy::Problem;
 
 /// What the file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,69 +158,13 @@ pub struct NtmSummary {
     pub per_criterion_met: BTreeMap<u8, u32>,
 }
 
-/// Why a file could not be imported at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImportError {
-    /// The file is not a readable workbook.
-    #[error(transparent)]
-    Workbook(#[from] WorkbookError),
-    /// No visible sheet has a header with a unit-name column and a
-    /// criteria column.
-    #[error("không tìm thấy bảng tiêu chí nông thôn mới (cần cột Tên xã và cột Kết quả thực hiện các tiêu chí) / no NTM criteria table found (needs a commune-name column and a criteria column)")]
-    TableNotFound,
-    /// The header has a criteria column but no criterion numbers under it.
-    #[error("dòng {row}: không đọc được số thứ tự các tiêu chí dưới tiêu đề \"Kết quả thực hiện các tiêu chí\" / row {row}: no criterion numbers under the criteria header")]
-    CriteriaNotFound {
-        /// The header row, 1-based.
-        row: usize,
-    },
-}
-
-impl ImportError {
-    /// Stable code for clients: the [`WorkbookError::code`] for an
-    /// unreadable file, else `table_not_found` or `criteria_not_found`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ImportError::Workbook(e) => e.code(),
-            ImportError::TableNotFound => "table_not_found",
-            ImportError::CriteriaNotFound { .. } => "criteria_not_found",
-        }
-    }
-
-    /// The message in Vietnamese only, for people.
-    pub fn message_vi(&self) -> String {
-        match self {
-            ImportError::Workbook(e) => e.message_vi(),
-            ImportError::TableNotFound => "Không tìm thấy bảng tiêu chí nông thôn mới: cần một dòng tiêu đề có cột Tên xã và cột Kết quả thực hiện các tiêu chí.".to_owned(),
-            ImportError::CriteriaNotFound { row } => format!(
-                "Dòng {row}: không đọc được số thứ tự các tiêu chí dưới tiêu đề \"Kết quả thực hiện các tiêu chí\"."
-            ),
-        }
-    }
-}
-
-/// Reads a legacy NTM criteria matrix from the bytes of an `.xlsx`, `.xls`
-/// or `.ods` file; see the [module documentation](self).
-///
-/// # Errors
-/// [`ImportError::Workbook`] for a file that is not a readable workbook,
-/// [`ImportError::TableNotFound`] when no visible sheet holds the table,
-/// [`ImportError::CriteriaNotFound`] when the criterion numbers are missing.
-pub fn read(bytes: &[u8]) -> Result<NtmImport, ImportError> {
-    let sheets = open_workbook(bytes)?;
-    read_sheets(&sheets)
-}
-
 /// As [`read`], from sheets already opened with
 /// [`crate::table::open_workbook`].
 ///
 /// # Errors
 /// As [`read`], less the workbook errors.
 pub fn read_sheets(sheets: &[Sheet]) -> Result<NtmImport, ImportError> {
-    let located = find_table(sheets, COLUMNS).ok_or(ImportError::TableNotFound)?;
-    let sheet = sheets
-        .get(located.sheet)
-        .ok_or(ImportError::TableNotFound)?;
+    let (sheet, located) = locate(sheets, COLUMNS)?;
     let criteria = criteria_columns(sheet, &located);
     if criteria.is_empty() {
         return Err(ImportError::CriteriaNotFound {
@@ -296,6 +222,22 @@ pub fn summary(import: &NtmImport) -> NtmSummary {
         per_criterion_met,
     }
 }
+
+crate::legacy::reader!(
+    /// Why a file could not be imported at all: not a workbook, no visible
+    /// sheet with a header with a unit-name column and a criteria column
+    /// (`table_not_found`), or a criteria column without criterion numbers
+    /// under it (`criteria_not_found`).
+    ImportError,
+    /// Reads a legacy NTM criteria matrix from the bytes of an `.xlsx`, `.xls`
+    /// or `.ods` file; see the [module documentation](self).
+    ///
+    /// # Errors
+    /// [`ImportError::Workbook`] for a file that is not a readable workbook,
+    /// [`ImportError::TableNotFound`] when no visible sheet holds the table,
+    /// [`ImportError::CriteriaNotFound`] when the criterion numbers are missing.
+    read -> NtmImport, NOT_FOUND, NOT_FOUND_VI
+);
 
 // ---------------------------------------------------------------------------
 // Header
@@ -357,141 +299,6 @@ fn criterion_number(cell: &CellValue) -> Option<u8> {
     u8::try_from(n).ok().filter(|&n| n > 0)
 }
 
-/// The year of the title: the first `năm YYYY` above the header, outside
-/// a date line (*…, ngày 20 tháng 12 năm 2022*).
-fn find_year(sheet: &Sheet, header: usize) -> Option<i32> {
-    heading_texts(sheet, header).find_map(|text| {
-        let normalized = normalize_header(text);
-        let words: Vec<&str> = normalized.split(' ').collect();
-        if is_date_line(&words) {
-            return None;
-        }
-        words.windows(2).find_map(|w| match w {
-            ["nam", year] if year.len() == 4 => {
-                year.parse().ok().filter(|y| (1945..=2100).contains(y))
-            }
-            _ => None,
-        })
-    })
-}
-
-/// The issuing unit: the first heading line starting with *UBND* or *Ủy
-/// ban nhân dân*, without that prefix.
-fn find_issuer(sheet: &Sheet, header: usize) -> Option<String> {
-    heading_texts(sheet, header)
-        .flat_map(str::lines)
-        .find_map(|line| {
-            let words = normalize_header(line);
-            let prefix = if words.starts_with("ubnd ") {
-                1
-            } else if words.starts_with("uy ban nhan dan ") {
-                4
-            } else {
-                return None;
-            };
-            let rest = skip_words(line, prefix).trim();
-            (!rest.is_empty()).then(|| canonical(rest))
-        })
-}
-
-/// `text` after its first `n` white-space separated words.
-fn skip_words(text: &str, n: usize) -> &str {
-    let mut rest = text;
-    for _ in 0..n {
-        rest = rest.trim_start();
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        rest = rest.get(end..).unwrap_or("");
-    }
-    rest
-}
-
-/// The texts above the header, row by row.
-fn heading_texts(sheet: &Sheet, header: usize) -> impl Iterator<Item = &str> {
-    (sheet.first_row()..header).flat_map(move |r| {
-        (sheet.first_col()..sheet.end_col())
-            .map(move |c| sheet.text(r, c))
-            .filter(|t| !t.is_empty())
-    })
-}
-
-/// `ngày … tháng … năm …`, in that order.
-fn is_date_line(words: &[&str]) -> bool {
-    let mut wanted = ["ngay", "thang", "nam"].into_iter().peekable();
-    for w in words {
-        if wanted.peek() == Some(w) {
-            wanted.next();
-        }
-    }
-    wanted.peek().is_none()
-}
-
-// ---------------------------------------------------------------------------
-// Rows
-// ---------------------------------------------------------------------------
-
-/// Labels of the totals row.
-const TOTAL_LABELS: &[&str] = &[
-    "tong cong",
-    "cong",
-    "tong",
-    "tong so",
-    "toan huyen",
-    "cong toan huyen",
-    "tong toan huyen",
-    "tong cong toan huyen",
-];
-
-/// Beginnings of the lines of a signature block (and of footnotes): a row
-/// without figures holding one ends the table.
-const SIGNATURE_STARTS: &[&str] = &[
-    "nguoi lap bieu",
-    "nguoi lap",
-    "nguoi tong hop",
-    "tm ubnd",
-    "tm uy ban",
-    "tm ban chi dao",
-    "kt chu tich",
-    "kt truong ban",
-    "kt truong phong",
-    "chu tich",
-    "pho chu tich",
-    "truong ban",
-    "truong phong",
-    "pho truong phong",
-    "giam doc",
-    "thu truong don vi",
-    "ky ten",
-    "ky ghi ro ho ten",
-    "ky ho ten",
-    "noi nhan",
-    "xac nhan",
-    // Footnotes end the table too.
-    "ghi chu",
-    "nguon",
-    "luu y",
-];
-
-fn is_total_label(text: &str) -> bool {
-    let t = normalize_header(text);
-    TOTAL_LABELS.contains(&t.as_str()) || t.starts_with("tong cong ")
-}
-
-fn is_signature_text(text: &str) -> bool {
-    let t = normalize_header(text);
-    let words: Vec<&str> = t.split(' ').collect();
-    is_date_line(&words)
-        || SIGNATURE_STARTS
-            .iter()
-            .any(|s| t == *s || t.starts_with(&format!("{s} ")))
-}
-
-/// A group heading's STT: `I`, `II`, `IV`, … or a single capital letter.
-fn is_group_number(text: &str) -> bool {
-    let t = text.trim().trim_end_matches('.');
-    (t.len() == 1 && t.bytes().all(|b| b.is_ascii_uppercase()))
-        || (!t.is_empty() && t.len() <= 6 && t.bytes().all(|b| b"IVXLC".contains(&b)))
-}
-
 /// How a criterion cell reads.
 enum Mark {
     Met,
@@ -530,9 +337,6 @@ fn read_mark(cell: &CellValue) -> Mark {
     }
 }
 
-/// Stands for the cells of a column the table does not have.
-static NO_CELL: CellValue = CellValue::Empty;
-
 /// The file's totals row.
 struct Totals {
     row: usize,
@@ -566,11 +370,7 @@ impl<'a> RowReader<'a> {
     }
 
     fn cell(&self, row: usize, key: &str) -> &'a CellValue {
-        let sheet = self.sheet;
-        match self.column(key) {
-            Some(col) => sheet.cell(row, col),
-            None => &NO_CELL,
-        }
+        column_cell(self.sheet, self.located, row, key)
     }
 
     /// A whole number from `cell`: `None` when the cell is empty, or when
@@ -595,24 +395,48 @@ impl<'a> RowReader<'a> {
     }
 
     fn problem(&mut self, row: usize, code: &'static str, message: String) {
-        self.problems.push(Problem {
-            row: row + 1,
-            code,
-            message,
-        });
+        self.problems.push(Problem::at(row, code, message));
     }
 
-    /// Whether a row names itself the totals row: a total label in the
-    /// name column or any column left of the criteria.
-    fn is_total_row(&self, row: usize) -> bool {
-        let first_criterion = self
-            .criteria
-            .first()
-            .map_or(self.sheet.end_col(), |&(c, _)| c);
-        let name = self.column(NAME);
-        (self.sheet.first_col()..self.sheet.end_col())
-            .filter(|&c| c < first_criterion || Some(c) == name)
-            .any(|c| is_total_label(self.sheet.text(row, c)))
+    fn read_rows(&mut self) {
+        let rows = self.located.data_start..self.sheet.end_row();
+        read_report_rows(self, rows);
+        self.check_totals();
+    }
+
+    /// Compares the totals row with the rows read.
+    fn check_totals(&mut self) {
+        let Some(totals) = self.totals.take() else {
+            return;
+        };
+        let line = totals.row + 1;
+        for &(number, stated) in &totals.cells {
+            let counted = self.rows.iter().filter(|r| r.met.contains(&number)).count();
+            if usize::try_from(stated).ok() != Some(counted) {
+                self.problem(
+                    totals.row,
+                    "total_mismatch",
+                    format!("dòng {line} (Tổng cộng), tiêu chí {number}: ghi {stated} xã đạt nhưng đếm được {counted} / row {line} (total), criterion {number}: states {stated} communes but {counted} are marked"),
+                );
+            }
+        }
+        if let Some(stated) = totals.count {
+            let counted: usize = self.rows.iter().map(|r| r.met.len()).sum();
+            if usize::try_from(stated).ok() != Some(counted) {
+                self.problem(
+                    totals.row,
+                    "total_mismatch",
+                    format!("dòng {line} (Tổng cộng), cột tổng số tiêu chí đạt: ghi {stated} nhưng cộng các dòng được {counted} / row {line} (total), count column: states {stated} but the rows add up to {counted}"),
+                );
+            }
+        }
+        self.totals = Some(totals);
+    }
+}
+
+impl ReportRows for RowReader<'_> {
+    fn sheet(&self) -> &Sheet {
+        self.sheet
     }
 
     /// Whether any criterion or count cell of the row holds something.
@@ -623,35 +447,14 @@ impl<'a> RowReader<'a> {
             || !self.cell(row, COUNT).is_empty()
     }
 
-    fn is_signature_row(&self, row: usize) -> bool {
-        !self.has_figures(row)
-            && (self.sheet.first_col()..self.sheet.end_col())
-                .any(|c| is_signature_text(self.sheet.text(row, c)))
-    }
-
-    fn read_rows(&mut self) {
-        let mut seen_data = false;
-        for row in self.located.data_start..self.sheet.end_row() {
-            if self.sheet.is_row_empty(row) {
-                continue;
-            }
-            if self.is_signature_row(row) {
-                break;
-            }
-            if self.is_total_row(row) {
-                if self.totals.is_none() {
-                    self.read_totals(row);
-                }
-                if seen_data {
-                    break;
-                }
-                continue;
-            }
-            if self.read_unit(row) {
-                seen_data = true;
-            }
-        }
-        self.check_totals();
+    /// Whether a row names itself the totals row: a total label in the
+    /// name column or any column left of the criteria.
+    fn is_total_row(&self, row: usize) -> bool {
+        let first_criterion = self
+            .criteria
+            .first()
+            .map_or(self.sheet.end_col(), |&(c, _)| c);
+        crate::legacy::is_total_row(self.sheet, row, first_criterion, self.column(NAME))
     }
 
     /// Reads one row; `false` if it is not a unit's row (blank but for the
@@ -718,7 +521,7 @@ impl<'a> RowReader<'a> {
         true
     }
 
-    fn read_totals(&mut self, row: usize) {
+    fn read_total(&mut self, row: usize) {
         let line = row + 1;
         let mut cells = Vec::new();
         for &(col, number) in &self.criteria.clone() {
@@ -734,35 +537,6 @@ impl<'a> RowReader<'a> {
         });
         self.totals = Some(Totals { row, cells, count });
     }
-
-    /// Compares the totals row with the rows read.
-    fn check_totals(&mut self) {
-        let Some(totals) = self.totals.take() else {
-            return;
-        };
-        let line = totals.row + 1;
-        for &(number, stated) in &totals.cells {
-            let counted = self.rows.iter().filter(|r| r.met.contains(&number)).count();
-            if usize::try_from(stated).ok() != Some(counted) {
-                self.problem(
-                    totals.row,
-                    "total_mismatch",
-                    format!("dòng {line} (Tổng cộng), tiêu chí {number}: ghi {stated} xã đạt nhưng đếm được {counted} / row {line} (total), criterion {number}: states {stated} communes but {counted} are marked"),
-                );
-            }
-        }
-        if let Some(stated) = totals.count {
-            let counted: usize = self.rows.iter().map(|r| r.met.len()).sum();
-            if usize::try_from(stated).ok() != Some(counted) {
-                self.problem(
-                    totals.row,
-                    "total_mismatch",
-                    format!("dòng {line} (Tổng cộng), cột tổng số tiêu chí đạt: ghi {stated} nhưng cộng các dòng được {counted} / row {line} (total), count column: states {stated} but the rows add up to {counted}"),
-                );
-            }
-        }
-        self.totals = Some(totals);
-    }
 }
 
 #[cfg(test)]
@@ -770,13 +544,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::legacy::testing::{samples, tcvn3};
     use crate::ntm_matrix::{self, MatrixRow, NtmMatrix};
     use rust_xlsxwriter::{Format, Workbook, Worksheet};
-    use std::path::PathBuf;
-
-    fn samples() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-    }
 
     /// The communes of the Krông Búk sample in row order, keyed as in the
     /// expected JSON.
@@ -1395,52 +1165,6 @@ mod tests {
         assert_eq!(names(&import), table.names());
         assert_eq!(import.totals, table.totals());
         assert_eq!(import.rows[0].row, table.unit_row(0));
-    }
-
-    /// `s` typed in TCVN3 (a `.VnTime` font) and read back as Latin-1;
-    /// only for the letters used below.
-    fn tcvn3(s: &str) -> String {
-        const MAP: &[(char, char)] = &[
-            ('ã', '\u{B7}'),
-            ('ỹ', '\u{FC}'),
-            ('ư', '\u{AD}'),
-            ('ơ', '\u{AC}'),
-            ('ê', '\u{AA}'),
-            ('â', '\u{A9}'),
-            ('ậ', '\u{CB}'),
-            ('ị', '\u{DE}'),
-            ('ấ', '\u{CA}'),
-            ('ế', '\u{D5}'),
-            ('ả', '\u{B6}'),
-            ('ự', '\u{F9}'),
-            ('ệ', '\u{D6}'),
-            ('á', '\u{B8}'),
-            ('í', '\u{DD}'),
-            ('ố', '\u{E8}'),
-            ('đ', '\u{AE}'),
-            ('ạ', '\u{B9}'),
-            ('ú', '\u{F3}'),
-            ('ổ', '\u{E6}'),
-            ('ộ', '\u{E9}'),
-            ('ợ', '\u{EE}'),
-            ('ề', '\u{D2}'),
-            ('ớ', '\u{ED}'),
-            ('ẩ', '\u{C8}'),
-            ('ô', '\u{AB}'),
-            ('Ô', '\u{A4}'),
-            ('Ă', '\u{A1}'),
-            ('Đ', '\u{A7}'),
-        ];
-        s.chars()
-            .map(|c| {
-                // Exact letters first: TCVN3 has capitals Ă Â Ê Ô Ơ Ư Đ;
-                // other capitals use the lower-case codes.
-                MAP.iter()
-                    .find(|(u, _)| *u == c)
-                    .or_else(|| MAP.iter().find(|(u, _)| u.to_uppercase().next() == Some(c)))
-                    .map_or(c, |(_, t)| *t)
-            })
-            .collect()
     }
 
     #[test]

@@ -2,7 +2,10 @@
 
 pub mod dates;
 pub mod encoding;
+pub mod legacy;
 pub mod legacy_ntm;
+pub mod legacy_p135;
+pub mod legacy_tasks;
 pub mod ntm_matrix;
 pub mod numbers;
 pub mod report;

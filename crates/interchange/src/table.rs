@@ -882,16 +882,12 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::legacy::testing::samples;
     use proptest::prelude::*;
     use rust_xlsxwriter::{Format, Workbook};
-    use std::path::PathBuf;
-
-    fn samples() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-    }
 
     fn sample(name: &str) -> Vec<u8> {
-        std::fs::read(samples().join(name)).expect("sample file under /work/shared/samples")
+        std::fs::read(samples().join(name)).expect("sample file under data/samples")
     }
 
     fn t(s: &str) -> CellValue {
