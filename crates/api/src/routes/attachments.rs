@@ -2,6 +2,8 @@
 //! directive, task or timeline entry is saved, and downloaded by whoever
 //! may read what they are attached to.
 
+use std::collections::HashMap;
+
 use actix_multipart::Multipart;
 use actix_web::http::header::{
     Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
@@ -92,18 +94,32 @@ pub struct UploadForm {
     pub file: Vec<u8>,
 }
 
-fn upload_error(code: &str, message: &str) -> ApiError {
+pub fn upload_error(code: &str, message: &str) -> ApiError {
     ApiError::field("file", code, message)
 }
 
-/// Reads the `file` part of the form, refusing it as soon as it passes the
-/// size limit.
-async fn read_file(mut form: Multipart, max_bytes: usize) -> ApiResult<(String, Vec<u8>)> {
+/// A multipart form with one file.
+pub struct UploadedForm {
+    /// The file name the client gave.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// The other (short, text) parts by name.
+    pub fields: HashMap<String, String>,
+}
+
+/// The longest text part accepted beside the file.
+const MAX_FIELD_BYTES: usize = 4096;
+
+/// Reads a form: its `file` part, refused as soon as it passes the size
+/// limit, and its short text parts.
+pub async fn read_form(mut form: Multipart, max_bytes: usize) -> ApiResult<UploadedForm> {
+    let mut file = None;
+    let mut fields = HashMap::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| upload_error("malformed", &e.to_string()))?;
-        if field.name() != Some("file") {
-            continue;
-        }
+        let part = field.name().unwrap_or_default().to_owned();
+        let is_file = part == "file";
+        let limit = if is_file { max_bytes } else { MAX_FIELD_BYTES };
         let name = field
             .content_disposition()
             .and_then(|cd| cd.get_filename().map(str::to_owned))
@@ -111,7 +127,14 @@ async fn read_file(mut form: Multipart, max_bytes: usize) -> ApiResult<(String, 
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| upload_error("malformed", &e.to_string()))?;
-            if bytes.len() + chunk.len() > max_bytes {
+            if bytes.len() + chunk.len() > limit {
+                if !is_file {
+                    return Err(ApiError::field(
+                        &part,
+                        "too_long",
+                        format!("Tối đa {MAX_FIELD_BYTES} byte (at most {MAX_FIELD_BYTES} bytes)"),
+                    ));
+                }
                 let rejection = storage::Rejection::TooLarge { max_bytes };
                 return Err(ApiError::with_detail(
                     ErrorCode::PayloadTooLarge,
@@ -120,12 +143,19 @@ async fn read_file(mut form: Multipart, max_bytes: usize) -> ApiResult<(String, 
             }
             bytes.extend_from_slice(&chunk);
         }
-        return Ok((name, bytes));
+        if is_file {
+            file = Some((name, bytes));
+        } else {
+            fields.insert(part, String::from_utf8_lossy(&bytes).trim().to_owned());
+        }
     }
-    Err(upload_error(
-        "required",
-        "Chưa chọn tệp (the form has no `file` part)",
-    ))
+    let (file_name, bytes) = file
+        .ok_or_else(|| upload_error("required", "Chưa chọn tệp (the form has no `file` part)"))?;
+    Ok(UploadedForm {
+        file_name,
+        bytes,
+        fields,
+    })
 }
 
 /// Upload a file (multipart/form-data, part `file`). Office documents, PDF,
@@ -152,7 +182,11 @@ pub async fn upload_attachment(
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
     let max_bytes = state.uploads.max_bytes;
-    let (name, bytes) = read_file(form, max_bytes).await?;
+    let UploadedForm {
+        file_name: name,
+        bytes,
+        ..
+    } = read_form(form, max_bytes).await?;
     let inspected = storage::inspect(&name, &bytes, max_bytes)
         .map_err(|r| upload_error(r.code(), &r.message_vi()))?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
