@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod fund_reports;
 mod funds;
+mod imports;
 mod migrations;
 mod ntm;
 mod platform;

@@ -222,6 +222,29 @@ impl TestApp {
         .await
     }
 
+    /// Uploads a report as `POST /api/v1/imports` (part `file`, and `kind`
+    /// when given).
+    pub async fn import(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        kind: Option<&str>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        if let Some(kind) = kind {
+            form = form.text("kind", kind.to_owned());
+        }
+        self.send(
+            self.client
+                .post(self.url("/api/v1/imports"))
+                .bearer_auth(token)
+                .multipart(form),
+        )
+        .await
+    }
+
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.call(token, reqwest::Method::GET, path, None).await
     }

@@ -26,6 +26,7 @@ details (`application/problem+json`) with a stable `code`.",
         (name = "tasks", description = "Nhiệm vụ: danh sách, tiến độ, quy trình xử lý (tasks: list, timeline, workflow)"),
         (name = "funds", description = "Vốn chương trình: chương trình, dự án, phân bổ, giải ngân, báo cáo (programme funds)"),
         (name = "ntm", description = "Nông thôn mới: bộ tiêu chí, đợt đánh giá, tự đánh giá, thẩm định, thống kê (New Rural Development criteria evaluation)"),
+        (name = "imports", description = "Nhập báo cáo Excel cũ: xem trước (legacy Excel imports: preview)"),
         (name = "attachments", description = "Tệp đính kèm: tải lên, tải về (files: upload, download)"),
         (name = "notifications", description = "Thông báo trong ứng dụng (in-app notifications)"),
         (name = "admin", description = "Tài khoản dịch vụ, token bảng tin, nhật ký (service accounts, board tokens, audit)")

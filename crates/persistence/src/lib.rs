@@ -8,6 +8,7 @@ mod db;
 mod error;
 pub mod funds;
 pub mod identity;
+pub mod imports;
 pub mod meta;
 mod migrate;
 pub mod notifications;

@@ -486,6 +486,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        file_name -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        preview -> Text,
+        created_by -> Text,
+        creator_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ntm_rounds -> ntm_criteria_sets (set_id));
 diesel::joinable!(ntm_evaluations -> ntm_rounds (round_id));
 diesel::joinable!(ntm_evaluation_criteria -> ntm_evaluations (evaluation_id));
@@ -524,4 +539,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ntm_values,
     ntm_review_steps,
     ntm_criterion_tasks,
+    imports,
 );

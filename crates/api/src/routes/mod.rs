@@ -6,6 +6,7 @@ pub mod auth;
 pub mod board;
 pub mod fund_export;
 pub mod funds;
+pub mod imports;
 pub mod notifications;
 pub mod ntm_evaluations;
 pub mod ntm_sets;
@@ -106,6 +107,9 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(ntm_evaluations::create_criterion_task)
         .service(ntm_stats::export_ntm_stats)
         .service(ntm_stats::ntm_stats)
+        .service(imports::create_import)
+        .service(imports::list_imports)
+        .service(imports::get_import)
         .service(board::board)
         .service(notifications::list_notifications)
         .service(notifications::mark_all_read)
