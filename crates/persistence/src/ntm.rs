@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::error::{PersistenceError, PersistenceResult};
+use crate::error::{affected, PersistenceError, PersistenceResult};
 use crate::schema::{
     ntm_criteria_sets, ntm_criterion_tasks, ntm_evaluation_criteria, ntm_evaluations,
     ntm_review_steps, ntm_rounds, ntm_values, org_unit_closure,
@@ -113,11 +113,7 @@ pub fn update_draft(conn: &mut DbConnection, id: i64, fields: &SetFields) -> Per
     )
     .set((fields, ntm_criteria_sets::updated_at.eq(now())))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(PersistenceError::NotFound)
-    }
+    affected(changed)
 }
 
 /// Publishes a draft; `NotFound` when it is not a draft.
@@ -134,11 +130,7 @@ pub fn publish(conn: &mut DbConnection, id: i64) -> PersistenceResult<()> {
         ntm_criteria_sets::updated_at.eq(at),
     ))
     .execute(conn)?;
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(PersistenceError::NotFound)
-    }
+    affected(changed)
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
