@@ -90,6 +90,19 @@ impl Actor {
         self.authorize(action, Target::Unit(&ancestry))
     }
 
+    /// [`Actor::authorize_unit`] through the units the unit went into (see
+    /// `persistence::units::ancestry_with_heirs`): for records kept under
+    /// units merged in 2025.
+    pub fn authorize_unit_with_heirs(
+        &self,
+        conn: &mut DbConnection,
+        action: Action,
+        unit_id: i64,
+    ) -> ApiResult<()> {
+        let ancestry = persistence::units::ancestry_with_heirs(conn, unit_id)?;
+        self.authorize(action, Target::Unit(&ancestry))
+    }
+
     /// The roots of the subtrees where the actor may do `action`, for SQL
     /// list filters: `None` means everywhere; no root at all is a 403.
     pub fn scope_roots(&self, action: Action) -> ApiResult<Option<Vec<i64>>> {

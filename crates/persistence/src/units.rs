@@ -334,6 +334,49 @@ pub fn lineage(
     Ok(seen.into_iter().collect())
 }
 
+/// The ancestry of a unit together with that of every unit it, or one of
+/// its ancestors, went into: after the 2025 reform a grant on the new
+/// province or commune covers the records of the units merged into it.
+pub fn ancestry_with_heirs(conn: &mut DbConnection, id: UnitId) -> PersistenceResult<Vec<UnitId>> {
+    let base = ancestry(conn, id)?;
+    let mut all: std::collections::BTreeSet<UnitId> = base.iter().copied().collect();
+    for heir in lineage(conn, &base, Direction::Successors)? {
+        if all.insert(heir) {
+            all.extend(ancestry(conn, heir)?);
+        }
+    }
+    Ok(all.into_iter().collect())
+}
+
+/// Subtree roots widened with every unit that went into them, so a list
+/// under the new province also finds the records of the old ones (None,
+/// everywhere, stays None).
+pub fn with_predecessors(
+    conn: &mut DbConnection,
+    roots: Option<Vec<UnitId>>,
+) -> PersistenceResult<Option<Vec<UnitId>>> {
+    roots
+        .map(|r| lineage(conn, &r, Direction::Predecessors))
+        .transpose()
+}
+
+/// The unit that carries on `id` today: itself while open, else its open
+/// successor of the same kind (the new province of an old one), else
+/// itself.
+pub fn current_heir(conn: &mut DbConnection, id: UnitId) -> PersistenceResult<UnitId> {
+    let unit = get(conn, id)?;
+    if unit.valid_to.is_none() {
+        return Ok(id);
+    }
+    for heir in lineage(conn, &[id], Direction::Successors)? {
+        let row = get(conn, heir)?;
+        if row.valid_to.is_none() && row.kind == unit.kind {
+            return Ok(heir);
+        }
+    }
+    Ok(id)
+}
+
 pub fn add_link(
     conn: &mut DbConnection,
     predecessor: UnitId,

@@ -23,8 +23,7 @@ use validator::Validate;
 
 use super::attachments::{attach, Attachment};
 use super::ntm_sets::{
-    ancestry_now, authorize_now, awaiting_unit, chain_of, conflict, definition, roots_then,
-    scoring_set, CriterionDef, RoundKind,
+    awaiting_unit, chain_of, conflict, definition, scoring_set, CriterionDef, RoundKind,
 };
 use super::tasks::{create_task, today as task_today, NewTaskBody, Task};
 use crate::actor::{denied, Actor};
@@ -87,7 +86,7 @@ pub fn load(conn: &mut DbConnection, evaluation: EvaluationRow) -> ApiResult<Loa
 /// Whether the actor holds any grant covering one of `unit_ids`.
 fn covers_any(conn: &mut DbConnection, actor: &Actor, unit_ids: &BTreeSet<i64>) -> ApiResult<bool> {
     for &unit in unit_ids {
-        let ancestry = ancestry_now(conn, unit)?;
+        let ancestry = units::ancestry_with_heirs(conn, unit)?;
         if actor.grants.iter().any(|g| g.covers(&ancestry)) {
             return Ok(true);
         }
@@ -100,7 +99,7 @@ fn covers_any(conn: &mut DbConnection, actor: &Actor, unit_ids: &BTreeSet<i64>) 
 /// department, the district, the coordination office). 404 otherwise.
 pub fn visible(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<Loaded> {
     let evaluation = store::get_evaluation(conn, id)?;
-    let ancestry = ancestry_now(conn, evaluation.unit_id)?;
+    let ancestry = units::ancestry_with_heirs(conn, evaluation.unit_id)?;
     let loaded = load(conn, evaluation)?;
     match access::authorize(
         &actor.grants,
@@ -456,7 +455,7 @@ pub async fn list_evaluations(
     let list = state
         .db
         .run(move |conn| -> ApiResult<Vec<EvaluationSummary>> {
-            let roots = roots_then(conn, roots)?;
+            let roots = units::with_predecessors(conn, roots)?;
             let rows = store::list_evaluations(
                 conn,
                 &store::EvaluationFilter {
@@ -541,7 +540,7 @@ pub struct ValuesBody {
 /// The actor holds the first stage's role on the unit (403 otherwise: the
 /// callers have already checked that the actor may read the evaluation).
 fn may_enter(conn: &mut DbConnection, actor: &Actor, loaded: &Loaded) -> ApiResult<()> {
-    let ancestry = ancestry_now(conn, loaded.evaluation.unit_id)?;
+    let ancestry = units::ancestry_with_heirs(conn, loaded.evaluation.unit_id)?;
     let role = loaded
         .chain
         .first()
@@ -792,7 +791,7 @@ impl Stages<'_> {
         let Some(unit) = unit else { return Ok(false) };
         let ancestry = match self.ancestry.entry(unit) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(slot) => slot.insert(ancestry_now(conn, unit)?),
+            Entry::Vacant(slot) => slot.insert(units::ancestry_with_heirs(conn, unit)?),
         };
         let role = self.loaded.chain[stage].role;
         Ok(access::hold_role(&actor.grants, role, ancestry).is_ok())
@@ -1185,7 +1184,7 @@ pub async fn reopen_evaluation(
         .db
         .write(move |conn| -> ApiResult<EvaluationDetail> {
             let mut loaded = visible(conn, &actor, id)?;
-            authorize_now(conn, &actor, Action::ManageNtm, loaded.evaluation.unit_id)?;
+            actor.authorize_unit_with_heirs(conn, Action::ManageNtm, loaded.evaluation.unit_id)?;
             if body.until < task_today() {
                 return Err(ApiError::field(
                     "until",
@@ -1262,7 +1261,7 @@ pub async fn create_criterion_task(
         .db
         .write(move |conn| -> ApiResult<Task> {
             let loaded = visible(conn, &actor, id)?;
-            authorize_now(conn, &actor, Action::ManageNtm, loaded.evaluation.unit_id)?;
+            actor.authorize_unit_with_heirs(conn, Action::ManageNtm, loaded.evaluation.unit_id)?;
             let row = loaded
                 .rows
                 .iter()
@@ -1358,7 +1357,7 @@ pub async fn list_awaiting_reviews(
     let items = state
         .db
         .run(move |conn| -> ApiResult<Vec<AwaitingItem>> {
-            let roots = roots_then(conn, roots)?;
+            let roots = units::with_predecessors(conn, roots)?;
             let rows = store::awaiting(conn, roots.as_deref())?;
             let mut rounds: HashMap<i64, (RoundRow, Vec<Stage>, Vec<CriterionDef>)> =
                 HashMap::new();
@@ -1386,7 +1385,7 @@ pub async fn list_awaiting_reviews(
                 }
                 let unit_ancestry = match ancestry.entry(awaiting) {
                     Entry::Occupied(known) => known.into_mut(),
-                    Entry::Vacant(slot) => slot.insert(ancestry_now(conn, awaiting)?),
+                    Entry::Vacant(slot) => slot.insert(units::ancestry_with_heirs(conn, awaiting)?),
                 };
                 if access::hold_role(&actor.grants, s.role, unit_ancestry).is_err() {
                     continue;

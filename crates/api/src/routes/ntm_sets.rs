@@ -10,7 +10,7 @@ use domain::access::{Action, Role, Target as AccessTarget};
 use domain::ntm::{self as rules, Comparator, PassRule, Target, ValueType};
 use domain::ntm_review::{self as review, CriterionReview, Performer, Stage};
 use persistence::ntm::{self as store, CriterionRow, NewEvaluation, NewRound, SetFields, SetRow};
-use persistence::units::{self, Direction};
+use persistence::units;
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -703,56 +703,6 @@ pub fn round_view(row: store::RoundRow) -> ApiResult<Round> {
     })
 }
 
-/// The ancestry of a unit and of every unit it (or an ancestor) went
-/// into: after the 2025 reform a grant on the new province or commune
-/// covers the records of the units merged into it.
-pub fn ancestry_now(conn: &mut DbConnection, unit_id: i64) -> ApiResult<Vec<i64>> {
-    let base = units::ancestry(conn, unit_id)?;
-    let mut all: BTreeSet<i64> = base.iter().copied().collect();
-    for heir in units::lineage(conn, &base, Direction::Successors)? {
-        if all.insert(heir) {
-            all.extend(units::ancestry(conn, heir)?);
-        }
-    }
-    Ok(all.into_iter().collect())
-}
-
-/// [`Actor::authorize`] on a unit, through its successors (see
-/// [`ancestry_now`]).
-pub fn authorize_now(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: Action,
-    unit_id: i64,
-) -> ApiResult<()> {
-    let ancestry = ancestry_now(conn, unit_id)?;
-    actor.authorize(action, AccessTarget::Unit(&ancestry))
-}
-
-/// Subtree roots widened with every unit that went into them, so a list
-/// under the new province also finds the records of the old ones.
-pub fn roots_then(conn: &mut DbConnection, roots: Option<Vec<i64>>) -> ApiResult<Option<Vec<i64>>> {
-    roots
-        .map(|r| Ok(units::lineage(conn, &r, Direction::Predecessors)?))
-        .transpose()
-}
-
-/// The unit that carries on `unit_id` today: itself while open, else the
-/// open successor of the same kind (the new province of an old one).
-fn current_unit(conn: &mut DbConnection, unit_id: i64) -> ApiResult<i64> {
-    let unit = units::get(conn, unit_id)?;
-    if unit.valid_to.is_none() {
-        return Ok(unit_id);
-    }
-    for heir in units::lineage(conn, &[unit_id], Direction::Successors)? {
-        let row = units::get(conn, heir)?;
-        if row.valid_to.is_none() && row.kind == unit.kind {
-            return Ok(heir);
-        }
-    }
-    Ok(unit_id)
-}
-
 /// The unit of `kind` above `unit_id`, if any.
 pub fn ancestor_of_kind(
     conn: &mut DbConnection,
@@ -784,7 +734,7 @@ pub fn awaiting_unit(
         Performer::OwningDepartment => department,
         Performer::Unit { unit_id } => Some(unit_id),
         Performer::Province => match ancestor_of_kind(conn, unit_id, "province")? {
-            Some(province) => Some(current_unit(conn, province)?),
+            Some(province) => Some(units::current_heir(conn, province)?),
             None => None,
         },
     })
@@ -910,13 +860,15 @@ pub fn open_round(conn: &mut DbConnection, actor: &Actor, body: &NewRoundBody) -
                 "Đơn vị không cùng cấp với bộ tiêu chí (the unit is not of the set's level)",
             ));
         }
-        authorize_now(conn, actor, Action::ManageNtm, unit.id).map_err(|_| {
-            ApiError::field(
-                &field,
-                "out_of_scope",
-                "Đơn vị ngoài phạm vi (out of scope)",
-            )
-        })?;
+        actor
+            .authorize_unit_with_heirs(conn, Action::ManageNtm, unit.id)
+            .map_err(|_| {
+                ApiError::field(
+                    &field,
+                    "out_of_scope",
+                    "Đơn vị ngoài phạm vi (out of scope)",
+                )
+            })?;
         let district_id = ancestor_of_kind(conn, unit.id, "district")?;
         let rows = criteria
             .iter()
@@ -1003,7 +955,7 @@ pub async fn list_evaluation_rounds(
     let rows = state
         .db
         .run(move |conn| -> ApiResult<Vec<store::RoundRow>> {
-            let roots = roots_then(conn, roots)?;
+            let roots = units::with_predecessors(conn, roots)?;
             Ok(store::list_rounds(conn, roots.as_deref())?)
         })
         .await?;
@@ -1031,7 +983,7 @@ pub async fn get_evaluation_round(
     let row = state
         .db
         .run(move |conn| -> ApiResult<store::RoundRow> {
-            let roots = roots_then(conn, roots)?;
+            let roots = units::with_predecessors(conn, roots)?;
             let visible = store::list_rounds(conn, roots.as_deref())?;
             visible
                 .into_iter()

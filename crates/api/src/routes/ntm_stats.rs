@@ -17,7 +17,7 @@ use persistence::{units, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ntm_sets::{authorize_now, definition, roots_then, CriterionDef};
+use super::ntm_sets::{definition, CriterionDef};
 use super::task_stats::{xlsx_response, XlsxFile};
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -130,12 +130,12 @@ fn roots(
 ) -> ApiResult<Option<Vec<i64>>> {
     match unit_id {
         Some(unit) => {
-            authorize_now(conn, actor, Action::ViewNtm, unit)?;
-            roots_then(conn, Some(vec![unit]))
+            actor.authorize_unit_with_heirs(conn, Action::ViewNtm, unit)?;
+            Ok(units::with_predecessors(conn, Some(vec![unit]))?)
         }
         None => {
             let roots = actor.scope_roots(Action::ViewNtm)?;
-            roots_then(conn, roots)
+            Ok(units::with_predecessors(conn, roots)?)
         }
     }
 }
