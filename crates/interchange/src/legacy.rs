@@ -67,6 +67,17 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// Whether the problem must stop a commit unless the user accepts it:
+    /// figures that do not add up (`*_mismatch`), cells that cannot be
+    /// read (`unreadable_*`) and rows missing what identifies them
+    /// (`missing_*`). The rest (a missing unit line, a task before any
+    /// document) are warnings.
+    pub fn blocks_commit(&self) -> bool {
+        self.code.contains("mismatch")
+            || self.code.starts_with("unreadable")
+            || self.code.starts_with("missing")
+    }
+
     /// A problem on the 0-based sheet row `row`.
     pub(crate) fn at(row: usize, code: &'static str, message: String) -> Problem {
         Problem {
@@ -424,6 +435,32 @@ pub(crate) fn read_report_rows(reader: &mut impl ReportRows, rows: Range<usize>)
         }
         if reader.read_unit(row) {
             seen_data = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+
+    #[test]
+    fn mismatches_unreadable_and_missing_cells_block_a_commit() {
+        let p = |code| Problem {
+            row: 1,
+            code,
+            message: String::new(),
+        };
+        for code in [
+            "total_mismatch",
+            "subtotal_mismatch",
+            "count_mismatch",
+            "unreadable_amount",
+            "missing_name",
+        ] {
+            assert!(p(code).blocks_commit(), "{code}");
+        }
+        for code in ["unit_missing", "orphan_task"] {
+            assert!(!p(code).blocks_commit(), "{code}");
         }
     }
 }

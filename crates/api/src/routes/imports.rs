@@ -141,10 +141,6 @@ fn view(row: ImportRow) -> ApiResult<ImportPreview> {
     })
 }
 
-fn is_error(code: &str) -> bool {
-    code.contains("mismatch") || code.starts_with("unreadable") || code.starts_with("missing")
-}
-
 /// Rows with their problems, and the problems split into errors and
 /// warnings.
 fn assemble(
@@ -164,7 +160,7 @@ fn assemble(
         .into_iter()
         .map(|(row, values)| {
             let mine: Vec<&ReadProblem> = problems.iter().filter(|p| p.row == row).collect();
-            let status = if mine.iter().any(|p| is_error(p.code)) {
+            let status = if mine.iter().any(|p| p.blocks_commit()) {
                 "error"
             } else if mine.is_empty() {
                 "ok"
@@ -180,7 +176,7 @@ fn assemble(
         })
         .collect();
     let (errors, warnings): (Vec<&ReadProblem>, Vec<&ReadProblem>) =
-        problems.iter().partition(|p| is_error(p.code));
+        problems.iter().partition(|p| p.blocks_commit());
     let (sheet, year, issuer) = head;
     PreviewBody {
         kind,
