@@ -371,7 +371,7 @@ pub fn detail(conn: &mut DbConnection, loaded: &Loaded) -> ApiResult<EvaluationD
     Ok(EvaluationDetail {
         summary: summary(e, unit_name),
         round_name: loaded.round.name.clone(),
-        round_kind: super::ntm_sets::round_view(loaded.round.clone())?.kind,
+        round_kind: RoundKind::parse(&loaded.round.kind),
         year: loaded.round.year,
         set_code: loaded.set_code.clone(),
         set_name: loaded.set_name.clone(),

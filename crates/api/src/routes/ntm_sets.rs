@@ -573,7 +573,7 @@ impl RoundKind {
         }
     }
 
-    fn parse(code: &str) -> Self {
+    pub(crate) fn parse(code: &str) -> Self {
         match code {
             "six_monthly" => RoundKind::SixMonthly,
             "ad_hoc" => RoundKind::AdHoc,

@@ -346,25 +346,26 @@ enum Progress {
     Recognised,
 }
 
+/// Who takes the demo's steps, on which set.
 struct Actors<'a> {
     admin: &'a Actor,
     commune: &'a Actor,
     coordinator: &'a Actor,
     leader: &'a Actor,
+    criteria: &'a [CriterionDef],
+    /// Sở Xây dựng, whose criteria are left for its demo appraiser.
+    construction: Option<UnitId>,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn drive(
     conn: &mut DbConnection,
     actors: &Actors<'_>,
     evaluation_id: i64,
-    criteria: &[CriterionDef],
-    unmet: &[u8],
-    progress: Progress,
-    construction: Option<UnitId>,
+    (unmet, progress): (&[u8], Progress),
     decision: (&str, NaiveDate),
     own: bool,
 ) -> anyhow::Result<()> {
+    let (criteria, construction) = (actors.criteria, actors.construction);
     // Xã Tân Sơn enters its own figures; the others are entered by the
     // administrator (who holds every role) for lack of demo logins.
     let enterer = if own { actors.commune } else { actors.admin };
@@ -462,13 +463,15 @@ pub fn load_demo(
     let commune = super::actor(conn, "xa.tanson")?;
     let coordinator = super::actor(conn, "ntm.dieuphoi")?;
     let leader = super::actor(conn, "lanhdao.ubnd")?;
+    let construction = super::unit_for(conn, province, "Sở Xây dựng")?;
     let actors = Actors {
         admin,
         commune: &commune,
         coordinator: &coordinator,
         leader: &leader,
+        criteria: &criteria,
+        construction: Some(construction),
     };
-    let construction = super::unit_for(conn, province, "Sở Xây dựng")?;
     let year = today.year();
     let participants: Vec<Participant> = communes
         .iter()
@@ -555,10 +558,7 @@ pub fn load_demo(
                 conn,
                 &actors,
                 evaluation.id,
-                &criteria,
-                unmet,
-                progress,
-                Some(construction),
+                (unmet, progress),
                 (&decision, today),
                 c.name == "Xã Tân Sơn",
             )?;
