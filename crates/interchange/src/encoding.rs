@@ -519,6 +519,38 @@ where
     total.decide(Encoding::Unicode)
 }
 
+/// Repairs the texts of a whole sheet in place, as [`detect_all`] over
+/// them and then [`repair_with_hint`] on each would, reading each text
+/// once: only the texts whose reading depends on the sheet's encoding keep
+/// their counts for the second pass.
+pub(crate) fn repair_all(texts: &mut [&mut String]) {
+    let mut total = Tally::default();
+    // Texts that are plainly Unicode (or ASCII) whatever the sheet's
+    // encoding are not kept.
+    let mut undecided: Vec<(usize, Tally)> = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let t = tally(text);
+        if t.definitely_unicode {
+            continue;
+        }
+        total.add(t);
+        if t.accented > 0 {
+            undecided.push((i, t));
+        }
+    }
+    let sheet = total.decide(Encoding::Unicode);
+    let mut undecided = undecided.into_iter().peekable();
+    for (i, text) in texts.iter_mut().enumerate() {
+        let encoding = match undecided.next_if(|(j, _)| *j == i) {
+            Some((_, t)) => t.decide(sheet),
+            None => Encoding::Unicode,
+        };
+        if let Cow::Owned(repaired) = repair_as(text, encoding) {
+            **text = repaired;
+        }
+    }
+}
+
 /// Repairs one cell: detects its encoding ([`detect`]) and returns NFC
 /// Unicode. Borrows when nothing changes. Tone placement is kept as
 /// written; use `domain::text::canonical` for comparison.

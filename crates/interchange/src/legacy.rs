@@ -9,7 +9,7 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use domain::text::canonical;
+use domain::text::{canonical, fold};
 
 use crate::table::{
     find_table, normalize_header, open_workbook, CellValue, ColumnSpec, Located, Sheet,
@@ -291,8 +291,35 @@ const TOTAL_LABELS: &[&str] = &[
 
 /// Whether a text labels the totals row (*Tổng cộng*, *Toàn huyện*, …).
 pub(crate) fn is_total_label(text: &str) -> bool {
+    // Every label starts with `t` or `c`: asked of a few cells of every
+    // row, most are told apart without normalising all of their text.
+    if !matches!(first_folded_alphanumeric(text), Some('t' | 'c')) {
+        return false;
+    }
     let t = normalize_header(text);
     TOTAL_LABELS.contains(&t.as_str()) || t.starts_with("tong cong ")
+}
+
+/// The first character of [`normalize_header`]`(text)`, found without
+/// normalising the rest: [`fold`] maps each character on its own, and a
+/// normalised header starts with the first letter or digit it yields.
+fn first_folded_alphanumeric(text: &str) -> Option<char> {
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                return Some(c.to_ascii_lowercase());
+            }
+            continue;
+        }
+        if let Some(first) = fold(c.encode_utf8(&mut buf))
+            .chars()
+            .find(|f| f.is_alphanumeric())
+        {
+            return Some(first);
+        }
+    }
+    None
 }
 
 /// How a reader tells the lines of a signature block under its table.
@@ -461,6 +488,34 @@ mod tests {
         }
         for code in ["unit_missing", "orphan_task"] {
             assert!(!p(code).blocks_commit(), "{code}");
+        }
+    }
+
+    #[test]
+    fn total_labels() {
+        for label in [
+            "TỔNG CỘNG",
+            "Cộng:",
+            " Toàn huyện",
+            "Tổng cộng toàn tỉnh",
+            "(tổng số)",
+        ] {
+            assert!(super::is_total_label(label), "{label}");
+        }
+        for text in ["Xã Mỹ Lung", "1", "", "Tổng hợp", "Thôn Mít", "Đông"] {
+            assert!(!super::is_total_label(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_first_folded_character_is_the_normalised_header_s(
+            text in "[ (\\-.:1aAcCtTđĐ`ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚĂĐĨŨƠƯẠ-ỹ\\p{L}\\p{M}\\p{N}\\p{Z}]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(
+                super::first_folded_alphanumeric(&text),
+                crate::table::normalize_header(&text).chars().next()
+            );
         }
     }
 }

@@ -398,7 +398,7 @@ fn is_total_column(text: &str) -> bool {
 }
 
 /// The stable key of a component header; see [`Component::key`].
-fn component_key(header: &str) -> String {
+pub fn component_key(header: &str) -> String {
     let t = normalize_header(header);
     let padded = format!(" {t} ");
     let has = |w: &str| padded.contains(&format!(" {w} "));
@@ -685,7 +685,15 @@ impl<'a> RowReader<'a> {
 
     /// One amount cell in the file's unit, in đồng; `None` when blank or
     /// unreadable (reported).
-    fn amount(&mut self, row: usize, col: usize, what: &str, column: &str) -> Option<i64> {
+    /// The column is named (`group`, `header`: see [`column_name`]) only
+    /// when a problem is reported.
+    fn amount(
+        &mut self,
+        row: usize,
+        col: usize,
+        what: &str,
+        (group, header): (&Group, &str),
+    ) -> Option<i64> {
         let cell = self.sheet.cell(row, col);
         let result = match cell {
             CellValue::Empty => return None,
@@ -694,6 +702,7 @@ impl<'a> RowReader<'a> {
             other => {
                 let text = other.to_text();
                 let line = row + 1;
+                let column = column_name(group, header);
                 self.problem(row, "unreadable_amount", format!("dòng {line} ({what}), cột {column}: không đọc được số tiền \"{text}\", coi như để trống / row {line} ({what}), column {column}: unreadable amount \"{text}\", taken as blank"));
                 return None;
             }
@@ -702,6 +711,7 @@ impl<'a> RowReader<'a> {
             Ok(v) => v,
             Err(e) => {
                 let line = row + 1;
+                let column = column_name(group, header);
                 self.problem(row, "unreadable_amount", format!("dòng {line} ({what}), cột {column}: {e}; coi như để trống / row {line} ({what}), column {column}: unreadable amount, taken as blank"));
                 None
             }
@@ -713,12 +723,13 @@ impl<'a> RowReader<'a> {
         let problems = self.problems.len();
         let n = layout.components.len();
         let read_group = |reader: &mut Self, group: &Group| {
-            let total = group.total.as_ref().and_then(|(col, header)| {
-                reader.amount(row, *col, what, &column_name(group, header))
-            });
+            let total = group
+                .total
+                .as_ref()
+                .and_then(|(col, header)| reader.amount(row, *col, what, (group, header)));
             let mut parts = vec![None; n];
             for (col, index, header) in &group.components {
-                let v = reader.amount(row, *col, what, &column_name(group, header));
+                let v = reader.amount(row, *col, what, (group, header));
                 if let Some(slot) = parts.get_mut(*index) {
                     *slot = v;
                 }
@@ -894,10 +905,10 @@ impl ReportRows for RowReader<'_> {
 
     /// Reads one row; `false` if it is not a unit's row.
     fn read_unit(&mut self, row: usize) -> bool {
-        let name = canonical(&self.cell(row, NAME).to_text());
+        let name = canonical(&self.cell(row, NAME).text_or_shown());
         let code = Some(self.cell(row, CODE).to_text()).filter(|c| !c.is_empty());
-        let note = canonical(&self.cell(row, NOTE).to_text());
-        let stt = self.cell(row, STT).to_text();
+        let note = canonical(&self.cell(row, NOTE).text_or_shown());
+        let stt = self.cell(row, STT).text_or_shown();
         let amounts = self.has_amounts(row);
         let line = row + 1;
         if name.is_empty() {

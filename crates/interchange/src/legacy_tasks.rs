@@ -486,7 +486,7 @@ const AGENCIES: &[(&str, &[&str])] = &[
 
 /// A key for comparing agency names: folded, letters and digits only
 /// (`"Sở GD&ĐT"` and `"Sở GDĐT"` → `"sogddt"`).
-fn agency_key(s: &str) -> String {
+pub fn agency_key(s: &str) -> String {
     fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 

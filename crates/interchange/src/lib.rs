@@ -10,3 +10,4 @@ pub mod ntm_matrix;
 pub mod numbers;
 pub mod report;
 pub mod table;
+pub mod template;

@@ -267,12 +267,39 @@ pub fn parse_amount(text: &str, unit: AmountUnit) -> Result<Option<i64>, NumberE
 /// [`NumberError::Money`] for NaN, infinities, fractions of a đồng and
 /// overflow.
 pub fn amount_from_f64(value: f64, unit: AmountUnit) -> Result<i64, NumberError> {
+    if let Some(dong) = whole_dong(value, unit) {
+        return Ok(dong);
+    }
     Decimal::from_f64_exact(value)
         .and_then(|d| d.to_dong(unit))
         .map_err(|source| NumberError::Money {
             input: value.to_string(),
             source,
         })
+}
+
+/// The common case of [`amount_from_f64`] without formatting the double:
+/// `value` × the unit factor rounded to a whole number `n` of đồng, when
+/// `n` ÷ the factor rounds back to `value` and |`n`| < 2^50. Then `n` is
+/// what the exact route gives: below 2^50 đồng the doubles that round to
+/// `value` span less than a quarter of 10^-k units (k the unit's exponent),
+/// so `n` ÷ 10^k is the only decimal with at most k decimals among them,
+/// and the shortest decimal that reads back as `value` (which
+/// [`Decimal::from_f64_exact`] takes) has at most k decimals whenever one
+/// such decimal exists. `None` otherwise: the caller takes the exact route.
+fn whole_dong(value: f64, unit: AmountUnit) -> Option<i64> {
+    /// 2^50.
+    const LIMIT: f64 = 1_125_899_906_842_624.0;
+    // Exact: 1, 10^3, 10^6, 10^9.
+    #[allow(clippy::cast_precision_loss)]
+    let factor = unit.factor() as f64;
+    let n = (value * factor).round();
+    if !n.is_finite() || n.abs() >= LIMIT {
+        return None;
+    }
+    // `n` is a whole number below 2^50: the cast is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    (n / factor == value).then_some(n as i64)
 }
 
 #[cfg(test)]
@@ -455,6 +482,41 @@ mod tests {
             let text = domain::money::format_in_unit(x, AmountUnit::Dong, decimals);
             let parsed = parse_number(&text).unwrap().unwrap();
             prop_assert_eq!(parsed, Decimal::from_i64(x));
+        }
+
+        #[test]
+        fn whole_dong_agrees_with_the_exact_route(
+            n in -(1i64 << 52)..(1i64 << 52),
+            bits in any::<u64>(),
+            nudge in -2i64..=2,
+            unit in prop_oneof![
+                Just(AmountUnit::Dong),
+                Just(AmountUnit::NghinDong),
+                Just(AmountUnit::TrieuDong),
+                Just(AmountUnit::TyDong),
+            ],
+        ) {
+            let exact = |v: f64| Decimal::from_f64_exact(v).and_then(|d| d.to_dong(unit)).ok();
+            #[allow(clippy::cast_precision_loss)]
+            let typed = n as f64 / unit.factor() as f64;
+            // The neighbouring doubles, which are not whole numbers of đồng.
+            let nudged = f64::from_bits(typed.to_bits().wrapping_add_signed(nudge));
+            for value in [typed, nudged, f64::from_bits(bits), -typed] {
+                if let Some(dong) = whole_dong(value, unit) {
+                    prop_assert_eq!(Some(dong), exact(value), "{} in {:?}", value, unit);
+                }
+                prop_assert_eq!(
+                    amount_from_f64(value, unit).ok(),
+                    exact(value),
+                    "{} in {:?}",
+                    value,
+                    unit
+                );
+            }
+            // Amounts as typed in a sheet take the quick route.
+            if n.abs() < 1 << 50 {
+                prop_assert_eq!(whole_dong(typed, unit), Some(n));
+            }
         }
 
         #[test]

@@ -341,17 +341,41 @@ pub fn write_xlsx(report: &Report) -> Result<Vec<u8>, ReportError> {
     let styles = Styles::new(report.amount_unit);
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
+    write_named_sheet(sheet, report, &styles)?;
+    if let Some(spec) = &report.chart {
+        write_chart_sheet(&mut workbook, report, spec, &styles)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Writes the report's main sheet (everything but the chart) on `sheet`,
+/// for writers that add sheets or data validation of their own
+/// ([`crate::template`]), and returns the 0-based row of the first table
+/// row (right under the column-number row).
+///
+/// # Errors
+/// As [`write_xlsx`].
+pub(crate) fn write_report_sheet(
+    sheet: &mut Worksheet,
+    report: &Report,
+) -> Result<usize, ReportError> {
+    validate(report)?;
+    write_named_sheet(sheet, report, &Styles::new(report.amount_unit))
+}
+
+/// Names `sheet` after the report and writes the main sheet on it.
+fn write_named_sheet(
+    sheet: &mut Worksheet,
+    report: &Report,
+    styles: &Styles,
+) -> Result<usize, ReportError> {
     let name = if report.sheet_name.is_empty() {
         DEFAULT_SHEET_NAME
     } else {
         report.sheet_name.as_str()
     };
     sheet.set_name(name)?;
-    write_main_sheet(sheet, report, &styles)?;
-    if let Some(spec) = &report.chart {
-        write_chart_sheet(&mut workbook, report, spec, &styles)?;
-    }
-    Ok(workbook.save_to_buffer()?)
+    write_main_sheet(sheet, report, styles)
 }
 
 fn validate(report: &Report) -> Result<(), ReportError> {
@@ -428,14 +452,33 @@ fn exact_f64(mantissa: i128, scale: u32) -> f64 {
         .unwrap_or(mantissa as f64)
 }
 
+/// `mantissa × 10^-scale` as the nearest `f64`, by one division when
+/// both operands are exact doubles (|mantissa| ≤ 2^53, scale ≤ 22): IEEE
+/// division rounds the exact quotient correctly, as parsing the exact
+/// decimal does, so the result is the one [`exact_f64`] gives. `None`
+/// otherwise.
+fn quotient_f64(mantissa: i128, scale: u32) -> Option<f64> {
+    /// 2^53: every whole number up to it is an exact double.
+    const EXACT: i128 = 1 << 53;
+    let divisor = 10i64.checked_pow(scale).filter(|_| scale <= 22)?;
+    if mantissa.abs() > EXACT {
+        return None;
+    }
+    // Both casts are exact: |mantissa| ≤ 2^53 and 10^scale ≤ 10^22.
+    #[allow(clippy::cast_precision_loss)]
+    Some(mantissa as f64 / divisor as f64)
+}
+
 /// The cell value of a money amount: đồng ÷ unit factor, exactly.
 fn money_value(dong: i64, unit: Option<AmountUnit>) -> f64 {
-    exact_f64(i128::from(dong), unit.map_or(0, AmountUnit::exponent))
+    let (mantissa, scale) = (i128::from(dong), unit.map_or(0, AmountUnit::exponent));
+    quotient_f64(mantissa, scale).unwrap_or_else(|| exact_f64(mantissa, scale))
 }
 
 /// The cell value of a rate: basis points ÷ 10 000, exactly.
 fn rate_value(basis_points: u64) -> f64 {
-    exact_f64(i128::from(basis_points), 4)
+    let mantissa = i128::from(basis_points);
+    quotient_f64(mantissa, 4).unwrap_or_else(|| exact_f64(mantissa, 4))
 }
 
 /// How a value is drawn inside the table.
@@ -467,7 +510,8 @@ impl ValueFormat {
     }
 }
 
-fn base() -> Format {
+/// The house font: Times New Roman, 12 pt.
+pub(crate) fn base() -> Format {
     Format::new().set_font_name(FONT).set_font_size(FONT_SIZE)
 }
 
@@ -575,11 +619,11 @@ impl Styles {
 }
 
 /// Excel row / column numbers.
-fn row_num(r: usize) -> Result<u32, ReportError> {
+pub(crate) fn row_num(r: usize) -> Result<u32, ReportError> {
     u32::try_from(r).map_err(|_| ReportError::Xlsx(XlsxError::RowColumnLimitError))
 }
 
-fn col_num(c: usize) -> Result<u16, ReportError> {
+pub(crate) fn col_num(c: usize) -> Result<u16, ReportError> {
     u16::try_from(c).map_err(|_| ReportError::Xlsx(XlsxError::RowColumnLimitError))
 }
 
@@ -615,11 +659,12 @@ fn column_runs(columns: &[Column]) -> Vec<(usize, usize, Option<&str>)> {
     runs
 }
 
+/// Writes the main sheet; returns the 0-based row of the first table row.
 fn write_main_sheet(
     sheet: &mut Worksheet,
     report: &Report,
     styles: &Styles,
-) -> Result<(), ReportError> {
+) -> Result<usize, ReportError> {
     let n = report.columns.len();
     let last = n - 1;
     // Left half `0..=left_last`, right half `left_last + 1..=last`.
@@ -756,7 +801,7 @@ fn write_main_sheet(
 
     // 5. Signature block.
     write_signature(sheet, report, styles, row, left_last, right_first)?;
-    Ok(())
+    Ok(first_data)
 }
 
 fn write_row(
@@ -1152,6 +1197,18 @@ mod tests {
         assert_eq!(rate_value(8765), 0.8765);
         assert_eq!(rate_value(1), 0.0001);
         assert_eq!(rate_value(10_000), 1.0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_quick_quotient_is_the_exact_one(
+            mantissa in -(1i128 << 54)..(1i128 << 54),
+            scale in 0u32..24,
+        ) {
+            if let Some(quick) = quotient_f64(mantissa, scale) {
+                proptest::prop_assert_eq!(quick.to_bits(), exact_f64(mantissa, scale).to_bits());
+            }
+        }
     }
 
     #[test]

@@ -18,18 +18,19 @@
 //!
 //! Rows and columns are 0-based here (row 0 is the row Excel shows as 1).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{
-    open_workbook_auto_from_rs, Data, Dimensions, ExcelDateTime, ExcelDateTimeType, Reader,
-    SheetType, SheetVisible, Sheets,
+    open_workbook_auto_from_rs, CellType, Data, DataRef, Dimensions, ExcelDateTime,
+    ExcelDateTimeType, Reader, ReaderRef, SheetType, SheetVisible, Sheets,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use domain::text::fold;
 
-use crate::encoding::{detect_all, repair_with_hint};
+use crate::encoding::repair_all;
 
 /// How many rows from the top of a sheet are searched for the header.
 const HEADER_SEARCH_ROWS: usize = 200;
@@ -90,6 +91,14 @@ impl CellValue {
             CellValue::Number(n) | CellValue::Date(n) => format!("{n}"),
             CellValue::Bool(true) => "TRUE".to_owned(),
             CellValue::Bool(false) => "FALSE".to_owned(),
+        }
+    }
+
+    /// As [`CellValue::to_text`], borrowing the text of a text cell.
+    pub(crate) fn text_or_shown(&self) -> Cow<'_, str> {
+        match self {
+            CellValue::Text(s) => Cow::Borrowed(s.trim()),
+            other => Cow::Owned(other.to_text()),
         }
     }
 
@@ -414,9 +423,8 @@ pub fn open_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, WorkbookError> {
     }
     // The third-party parsers are not trusted never to panic on hostile
     // input; a panic is reported as a damaged file.
-    let sheets = catch_unwind(AssertUnwindSafe(|| read_sheets(bytes, kind))).map_err(|_| {
-        WorkbookError::Corrupt("the spreadsheet reader stopped on malformed data".to_owned())
-    })??;
+    let sheets =
+        catch_unwind(AssertUnwindSafe(|| read_sheets(bytes, kind))).map_err(|_| stopped())??;
     if sheets.iter().any(Sheet::has_data) {
         Ok(sheets)
     } else {
@@ -424,7 +432,26 @@ pub fn open_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, WorkbookError> {
     }
 }
 
+/// From this size on, the merged regions of an `.xlsx` file are read in a
+/// second thread while the cells are read (see [`read_sheets`]).
+const MERGES_APART_FROM: usize = 256 * 1024;
+
+/// The used area of a sheet as read: the sheet position of its first cell
+/// and its cells, row by row.
+type Grid = ((usize, usize), Vec<Vec<CellValue>>);
+
+/// Why reading stopped: a panic in a parser on malformed data.
+fn stopped() -> WorkbookError {
+    WorkbookError::Corrupt("the spreadsheet reader stopped on malformed data".to_owned())
+}
+
 fn read_sheets(bytes: &[u8], kind: Container) -> Result<Vec<Sheet>, WorkbookError> {
+    read_sheets_in(bytes, kind, bytes.len() >= MERGES_APART_FROM)
+}
+
+/// As [`read_sheets`]; `apart`: read an `.xlsx` file's merged regions in a
+/// second thread.
+fn read_sheets_in(bytes: &[u8], kind: Container, apart: bool) -> Result<Vec<Sheet>, WorkbookError> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| failure(bytes, kind, e.to_string()))?;
     let names: Vec<String> = book
@@ -433,15 +460,123 @@ fn read_sheets(bytes: &[u8], kind: Container) -> Result<Vec<Sheet>, WorkbookErro
         .filter(|s| s.visible == SheetVisible::Visible && s.typ == SheetType::WorkSheet)
         .map(|s| s.name.clone())
         .collect();
+    if apart && matches!(book, Sheets::Xlsx(_)) {
+        // calamine finds an `.xlsx` sheet's merged regions in a second
+        // pass over its whole XML, which costs about as much as reading
+        // its cells: that pass runs on a workbook of its own in a second
+        // thread. Same calls, same results, and the same error as one
+        // thread would give (the first in sheet order, cells before
+        // merged regions). Without a thread, one thread does it all.
+        let names = &names;
+        let book = &mut book;
+        let read = std::thread::scope(|scope| {
+            let merges = std::thread::Builder::new()
+                .spawn_scoped(scope, || merges_apart(bytes, names))
+                .ok()?;
+            let mut grids = Vec::with_capacity(names.len());
+            let mut failed = None;
+            for name in names {
+                match read_grid(book, name) {
+                    Ok(grid) => grids.push(grid),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            let merges = merges.join().unwrap_or_else(|_| vec![Err(stopped())]);
+            Some(assemble(names, grids, failed, merges))
+        });
+        if let Some(read) = read {
+            return read;
+        }
+    }
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| WorkbookError::Corrupt(format!("{name}: {e}")))?;
+        let (origin, cells) = read_grid(&mut book, &name)?;
         let merged = merged_regions(&mut book, &name)?;
-        sheets.push(build_sheet(name, &range, merged));
+        sheets.push(build_sheet(name, origin, cells, merged));
     }
     Ok(sheets)
+}
+
+/// The sheets from the grids and merged regions read apart, or the first
+/// failure in sheet order (the cells of a sheet before its merged
+/// regions): `grids` end where reading cells `failed`, `merges` at their
+/// first failure.
+fn assemble(
+    names: &[String],
+    grids: Vec<Grid>,
+    mut failed: Option<WorkbookError>,
+    merges: Vec<Result<Vec<Merge>, WorkbookError>>,
+) -> Result<Vec<Sheet>, WorkbookError> {
+    let mut grids = grids.into_iter();
+    let mut merges = merges.into_iter();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let Some((origin, cells)) = grids.next() else {
+            return Err(failed.take().unwrap_or_else(stopped));
+        };
+        let merged = merges.next().unwrap_or_else(|| Err(stopped()))?;
+        sheets.push(build_sheet(name.clone(), origin, cells, merged));
+    }
+    Ok(sheets)
+}
+
+/// The merged regions of the sheets `names` in order, read from a
+/// workbook opened anew; ends at the first failure (a panic included).
+fn merges_apart(bytes: &[u8], names: &[String]) -> Vec<Result<Vec<Merge>, WorkbookError>> {
+    let mut book = match catch_unwind(|| open_workbook_auto_from_rs(Cursor::new(bytes))) {
+        Ok(Ok(book)) => book,
+        Ok(Err(e)) => return vec![Err(WorkbookError::Corrupt(e.to_string()))],
+        Err(_) => return vec![Err(stopped())],
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let merged = catch_unwind(AssertUnwindSafe(|| merged_regions(&mut book, name)))
+            .unwrap_or_else(|_| Err(stopped()));
+        let failed = merged.is_err();
+        out.push(merged);
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+/// Reads the cells of one sheet.
+fn read_grid(book: &mut Sheets<Cursor<&[u8]>>, name: &str) -> Result<Grid, WorkbookError> {
+    let corrupt = |e: calamine::Error| WorkbookError::Corrupt(format!("{name}: {e}"));
+    // `.xlsx` and `.xlsb` lend their shared strings: each text is copied
+    // once, into its cell.
+    Ok(match book {
+        Sheets::Xlsx(x) => grid(
+            &x.worksheet_range_ref(name)
+                .map_err(|e| corrupt(calamine::Error::Xlsx(e)))?,
+            convert_ref,
+        ),
+        Sheets::Xlsb(x) => grid(
+            &x.worksheet_range_ref(name)
+                .map_err(|e| corrupt(calamine::Error::Xlsb(e)))?,
+            convert_ref,
+        ),
+        Sheets::Xls(_) | Sheets::Ods(_) => {
+            grid(&book.worksheet_range(name).map_err(corrupt)?, convert)
+        }
+    })
+}
+
+/// The cells of a range, row by row, and the sheet position of its first
+/// cell.
+fn grid<T: CellType>(range: &calamine::Range<T>, convert: impl Fn(&T) -> CellValue) -> Grid {
+    let origin = range
+        .start()
+        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let cells = range
+        .rows()
+        .map(|row| row.iter().map(&convert).collect())
+        .collect();
+    (origin, cells)
 }
 
 fn merged_regions(
@@ -465,25 +600,22 @@ fn merged_regions(
         .collect())
 }
 
-fn build_sheet(name: String, range: &calamine::Range<Data>, merged: Vec<Merge>) -> Sheet {
-    let origin = range
-        .start()
-        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-    let mut cells: Vec<Vec<CellValue>> = range
-        .rows()
-        .map(|row| row.iter().map(convert).collect())
+fn build_sheet(
+    name: String,
+    origin: (usize, usize),
+    mut cells: Vec<Vec<CellValue>>,
+    merged: Vec<Merge>,
+) -> Sheet {
+    let mut texts: Vec<&mut String> = cells
+        .iter_mut()
+        .flatten()
+        .filter_map(|c| match c {
+            CellValue::Text(s) => Some(s),
+            _ => None,
+        })
         .collect();
-    let encoding = detect_all(cells.iter().flatten().filter_map(|c| match c {
-        CellValue::Text(s) => Some(s.as_str()),
-        _ => None,
-    }));
-    for cell in cells.iter_mut().flatten() {
-        if let CellValue::Text(s) = cell {
-            if let std::borrow::Cow::Owned(repaired) = repair_with_hint(s, encoding) {
-                *s = repaired;
-            }
-        }
-    }
+    repair_all(&mut texts);
+    drop(texts);
     Sheet::at(origin, name, cells, merged)
 }
 
@@ -501,6 +633,26 @@ fn convert(data: &Data) -> CellValue {
         }
         Data::DurationIso(s) => CellValue::Text(s.clone()),
         Data::Error(e) => CellValue::Text(e.to_string()),
+    }
+}
+
+/// As [`convert`] does for the [`Data`] a [`DataRef`] stands for.
+fn convert_ref(data: &DataRef<'_>) -> CellValue {
+    match data {
+        DataRef::Empty => CellValue::Empty,
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::SharedString(s) if s.trim().is_empty() => CellValue::Empty,
+        DataRef::SharedString(s) => CellValue::Text((*s).to_owned()),
+        DataRef::String(s) if s.trim().is_empty() => CellValue::Empty,
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::DateTime(dt) => CellValue::Date(serial_1900(dt)),
+        DataRef::DateTimeIso(s) => {
+            iso_serial(s).map_or_else(|| CellValue::Text(s.clone()), CellValue::Date)
+        }
+        DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => CellValue::Text(e.to_string()),
     }
 }
 
@@ -573,13 +725,21 @@ pub struct Located {
 /// turned into a space, white space collapsed: `"Xã/thị trấn:"` →
 /// `"xa thi tran"`, `"Tổng số (tiêu chí)"` → `"tong so tieu chi"`.
 pub fn normalize_header(s: &str) -> String {
-    fold(s)
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let folded = fold(s);
+    let mut out = String::with_capacity(folded.len());
+    let mut space = false;
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        } else {
+            space = true;
+        }
+    }
+    out
 }
 
 /// How well a header matches a synonym; larger is better.
@@ -1271,6 +1431,56 @@ mod tests {
         assert_eq!(err, WorkbookError::Empty);
         assert_eq!(err.code(), "empty");
         assert_eq!(open_workbook(&[]).unwrap_err().code(), "empty");
+    }
+
+    #[test]
+    fn merged_regions_read_apart_are_the_ones_read_in_turn() {
+        let mut book = Workbook::new();
+        let fmt = Format::new();
+        for (i, name) in (0u32..).zip(["Một", "Ẩn", "Ba"]) {
+            let ws = book.add_worksheet();
+            ws.set_name(name).unwrap();
+            ws.merge_range(0, 0, 0, 3, "BÁO CÁO", &fmt).unwrap();
+            ws.merge_range(1, 1, 2, 1, "Tên xã", &fmt).unwrap();
+            for r in 3..500 {
+                ws.write_string(r, 0, format!("Thôn {r}")).unwrap();
+                ws.write_number(r, 1, f64::from(r * i)).unwrap();
+            }
+            ws.merge_range(500 + i, 0, 500 + i, 2, "Cộng", &fmt)
+                .unwrap();
+            ws.set_hidden(i == 1);
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let apart = read_sheets_in(&bytes, Container::Zip, true).unwrap();
+        assert_eq!(
+            apart,
+            read_sheets_in(&bytes, Container::Zip, false).unwrap()
+        );
+        let names: Vec<&str> = apart.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Một", "Ba"]);
+        assert!(apart.iter().all(|s| s.merged.len() == 3), "{apart:?}");
+        assert_eq!(apart[1].merged[2].first_row, 502);
+    }
+
+    #[test]
+    fn read_apart_the_first_failure_in_sheet_order_wins() {
+        let names = ["a".to_owned(), "b".to_owned()];
+        let grid = || ((0, 0), vec![vec![t("x")]]);
+        let cells = || Some(WorkbookError::Corrupt("cells of b".into()));
+        let merges = |e: &str| Err(WorkbookError::Corrupt(e.into()));
+        // The cells of b fail after a's merged regions were read.
+        let read = assemble(&names, vec![grid()], cells(), vec![Ok(vec![]), merges("m")]);
+        assert_eq!(read, Err(WorkbookError::Corrupt("cells of b".into())));
+        // a's merged regions fail before the cells of b are read.
+        let read = assemble(&names, vec![grid()], cells(), vec![merges("merges of a")]);
+        assert_eq!(read, Err(WorkbookError::Corrupt("merges of a".into())));
+        let read = assemble(
+            &names,
+            vec![grid(), grid()],
+            None,
+            vec![Ok(vec![]), Ok(vec![])],
+        );
+        assert_eq!(read.map(|s| s.len()), Ok(2));
     }
 
     #[test]
