@@ -20,6 +20,23 @@ fn expected(name: &str) -> Value {
     serde_json::from_slice(&sample(&format!("{stem}.expected.json"))).unwrap()
 }
 
+/// The errors about the file's content: figures, unreadable cells, rows
+/// without a name (not the matching of its units to the database).
+fn reading_errors(preview: &Value) -> Vec<Value> {
+    preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            let code = e["code"].as_str().unwrap();
+            code.contains("mismatch")
+                || code.starts_with("unreadable")
+                || code.starts_with("missing")
+        })
+        .cloned()
+        .collect()
+}
+
 async fn preview(app: &TestApp, token: &str, name: &str, kind: Option<&str>) -> Value {
     TestApp::expect(app.import(token, name, sample(name), kind).await, 201).await
 }
@@ -71,15 +88,9 @@ async fn every_sample_previews_as_expected(app: TestApp) {
         for field in fields {
             assert_eq!(got["summary"][field], want[field], "{name}: {field}");
         }
-        assert_eq!(got["errors"], serde_json::json!([]), "{name}");
-        assert!(
-            got["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["status"] == "ok"),
-            "{name}"
-        );
+        // Nothing in the reading is wrong (the units of provinces the demo
+        // does not hold are another matter: see `import_commit`).
+        assert_eq!(reading_errors(&got), Vec::<Value>::new(), "{name}");
         // Asking for the kind gives the same.
         let asked = preview(&app, &admin, name, want["kind"].as_str()).await;
         assert_eq!(asked["summary"], got["summary"], "{name}");
@@ -242,7 +253,7 @@ async fn bad_files_get_clear_problems(app: TestApp) {
     assert_eq!(wrong["kind"], "ntm_criteria_matrix");
     assert_eq!(wrong["summary"]["communes"], 2);
     assert_eq!(wrong["summary"]["per_criterion_communes_met"]["2"], 1);
-    let errors = wrong["errors"].as_array().unwrap();
+    let errors = reading_errors(&wrong);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["code"], "total_mismatch");
     assert_eq!(errors[0]["row"], 9);

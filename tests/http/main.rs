@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod fund_reports;
 mod funds;
+mod import_commit;
 mod imports;
 mod migrations;
 mod ntm;

@@ -231,10 +231,23 @@ impl TestApp {
         bytes: Vec<u8>,
         kind: Option<&str>,
     ) -> reqwest::Response {
+        let fields: Vec<(&str, String)> =
+            kind.map(|k| ("kind", k.to_owned())).into_iter().collect();
+        self.import_with(token, name, bytes, &fields).await
+    }
+
+    /// Uploads a report with the given form fields (`kind`, `round_id`, …).
+    pub async fn import_with(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, String)],
+    ) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
         let mut form = reqwest::multipart::Form::new().part("file", part);
-        if let Some(kind) = kind {
-            form = form.text("kind", kind.to_owned());
+        for (field, value) in fields {
+            form = form.text((*field).to_owned(), value.clone());
         }
         self.send(
             self.client
@@ -285,6 +298,53 @@ impl TestApp {
             .and_then(|items| items.iter().find(|u| u["name"] == name))
             .and_then(|u| u["id"].as_i64())
             .unwrap_or_else(|| panic!("unit {name} not found"))
+    }
+
+    /// Loads the reference units of these (post-2025) provinces, then
+    /// creates `username` (password [`server::seed::DEMO_PASSWORD`]) with a
+    /// system-admin grant on the pre-2025 province `old_code`, as an
+    /// archivist entering that province's old records; returns its token.
+    pub async fn archivist(&self, username: &str, new_codes: &[&str], old_code: &str) -> String {
+        let db = self.db.clone();
+        let provinces: std::collections::BTreeSet<String> =
+            new_codes.iter().map(|c| (*c).to_owned()).collect();
+        let username_owned = username.to_owned();
+        let old = old_code.to_owned();
+        let done = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            server::seed::reference::load_units(&db, Some(provinces))?;
+            let hash = auth::password::hash(server::seed::DEMO_PASSWORD)?;
+            db.write_blocking(|conn| -> anyhow::Result<()> {
+                let day = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+                let province = persistence::units::find_by_code(conn, "province", &old, day)?
+                    .ok_or_else(|| anyhow::anyhow!("no old province {old}"))?;
+                let user = persistence::identity::insert_user(
+                    conn,
+                    &persistence::identity::NewUser {
+                        username: username_owned.clone(),
+                        full_name: "Lưu trữ".into(),
+                        email: None,
+                        phone: None,
+                        primary_unit_id: province.id,
+                        password_hash: hash,
+                        active: true,
+                    },
+                )?;
+                persistence::identity::insert_grant(
+                    conn,
+                    persistence::identity::Holder::User(user.id),
+                    "system_admin",
+                    province.id,
+                    None,
+                )?;
+                Ok(())
+            })
+        })
+        .await;
+        match done {
+            Ok(Ok(())) => self.token(username).await,
+            Ok(Err(e)) => panic!("archivist: {e:#}"),
+            Err(e) => panic!("archivist task: {e}"),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -170,6 +170,20 @@ impl ApiError {
         }
     }
 
+    /// The same error with its detail and field messages prefixed (a row
+    /// of an import: `"dòng 12 / row 12: "`).
+    #[must_use]
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.detail = Some(format!(
+            "{prefix}{}",
+            self.detail.take().unwrap_or_default()
+        ));
+        for e in &mut self.errors {
+            e.message = format!("{prefix}{}", e.message);
+        }
+        self
+    }
+
     /// An unexpected failure: the client sees an opaque 500, the log the chain.
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self {

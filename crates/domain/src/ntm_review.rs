@@ -198,6 +198,9 @@ pub enum EvaluationStatus {
     Returned,
     /// Every criterion passed the whole chain.
     Completed,
+    /// Results recorded from a past report (a legacy import): each
+    /// criterion's result as the report states it, not reviewed here.
+    Recorded,
 }
 
 impl EvaluationStatus {
@@ -208,6 +211,7 @@ impl EvaluationStatus {
             EvaluationStatus::InReview => "in_review",
             EvaluationStatus::Returned => "returned",
             EvaluationStatus::Completed => "completed",
+            EvaluationStatus::Recorded => "recorded",
         }
     }
 
@@ -218,6 +222,7 @@ impl EvaluationStatus {
             EvaluationStatus::InReview,
             EvaluationStatus::Returned,
             EvaluationStatus::Completed,
+            EvaluationStatus::Recorded,
         ]
         .into_iter()
         .find(|s| s.as_str() == code)
@@ -230,6 +235,7 @@ impl EvaluationStatus {
             EvaluationStatus::InReview => "Đang thẩm định",
             EvaluationStatus::Returned => "Bị trả lại",
             EvaluationStatus::Completed => "Hoàn thành",
+            EvaluationStatus::Recorded => "Ghi nhận từ báo cáo",
         }
     }
 }

@@ -30,6 +30,7 @@ diesel::table! {
         search_key -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -173,6 +174,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -200,6 +202,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -347,6 +350,7 @@ diesel::table! {
         note -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -366,6 +370,7 @@ diesel::table! {
         note -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -436,6 +441,7 @@ diesel::table! {
         decision_number -> Nullable<Text>,
         decision_date -> Nullable<Date>,
         updated_at -> Timestamp,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -498,6 +504,25 @@ diesel::table! {
         created_by -> Text,
         creator_name -> Text,
         created_at -> Timestamp,
+        org_unit_id -> Nullable<BigInt>,
+        context -> Text,
+        progress -> Integer,
+        committed_at -> Nullable<Timestamp>,
+        committed_by -> Nullable<Text>,
+        rolled_back_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Agency abbreviations administrators added (beyond the built-in list).
+    agency_aliases (id) {
+        id -> BigInt,
+        alias -> Text,
+        alias_key -> Text,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -506,6 +531,7 @@ diesel::joinable!(ntm_evaluations -> ntm_rounds (round_id));
 diesel::joinable!(ntm_evaluation_criteria -> ntm_evaluations (evaluation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agency_aliases,
     app_meta,
     org_units,
     org_unit_closure,

@@ -1308,6 +1308,7 @@ pub async fn create_criterion_task(
                     attachment_ids: Vec::new(),
                 },
                 None,
+                crate::routes::tasks::today(),
             )?;
             store::link_task(conn, task.id, id, i32::from(number))?;
             Ok(super::tasks::task_views(conn, vec![task])?.remove(0))

@@ -96,7 +96,7 @@ impl DirectiveKind {
         Self::Other,
     ];
 
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Decision => "decision",
             Self::Directive => "directive",
@@ -107,7 +107,7 @@ impl DirectiveKind {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
@@ -308,19 +308,20 @@ fn field(field: &str, code: &str, message: &str) -> ApiError {
 }
 
 /// Checks a task's units and people and stores it with its `task.create`
-/// audit row.
+/// audit row. Its units must exist on `valid_on`: today for a task assigned
+/// now, the directive's date for one recorded from a past list.
 pub fn create_task(
     conn: &mut DbConnection,
     actor: &Actor,
     directive: &DirectiveRow,
     body: &NewTaskBody,
     index: Option<usize>,
+    valid_on: NaiveDate,
 ) -> ApiResult<TaskRow> {
     let prefix = index.map(|i| format!("tasks[{i}].")).unwrap_or_default();
-    let today = today();
     let open_unit = |conn: &mut DbConnection, id: i64, name: &str| -> ApiResult<()> {
         match units::get(conn, id) {
-            Ok(u) if u.valid_to.is_none_or(|to| to >= today) => Ok(()),
+            Ok(u) if u.valid_to.is_none_or(|to| to >= valid_on) => Ok(()),
             Ok(_) => Err(field(
                 &format!("{prefix}{name}"),
                 "closed",
@@ -459,7 +460,7 @@ pub fn record_directive(
     )?;
     let mut tasks = Vec::new();
     for (i, task) in body.tasks.iter().enumerate() {
-        tasks.push(create_task(conn, actor, &row, task, Some(i))?);
+        tasks.push(create_task(conn, actor, &row, task, Some(i), today())?);
     }
     let tasks = task_views(conn, tasks)?;
     attach(
@@ -529,7 +530,7 @@ pub async fn create_directive_task(
         .write(move |conn| -> ApiResult<Task> {
             let directive = store::get_directive(conn, id)?;
             actor.authorize_unit(conn, Action::ManageDirectives, directive.office_unit_id)?;
-            let row = create_task(conn, &actor, &directive, &body, None)?;
+            let row = create_task(conn, &actor, &directive, &body, None, today())?;
             Ok(task_views(conn, vec![row])?.remove(0))
         })
         .await?;

@@ -11,15 +11,25 @@ use chrono::NaiveDateTime;
 use domain::access::{Action, Target};
 use interchange::legacy::Problem as ReadProblem;
 use interchange::table::{self, Sheet, WorkbookError};
+use interchange::template::{write_template, TemplateKind, TemplateSpec};
 use interchange::{legacy_ntm, legacy_p135, legacy_tasks};
 use persistence::imports::{self as store, ImportRow, NewImport};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
+mod directives;
+mod ntm;
+mod p135;
+pub mod resolve;
+
+use persistence::DbConnection;
+
 use super::attachments::{read_form, upload_error};
+use super::ntm_sets::conflict;
+use super::task_stats::{xlsx_response, XlsxFile};
 use crate::actor::Actor;
-use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError, Problem};
 use crate::state::AppState;
 
 /// The kinds of legacy report the importer reads.
@@ -64,14 +74,51 @@ impl ImportKind {
     }
 }
 
-/// A problem found in the file.
+/// A problem found in the file or in matching it to the database.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ImportIssue {
-    /// The sheet row, 1-based.
+pub struct Issue {
+    /// The sheet row, 1-based (1 for the file as a whole).
     pub row: usize,
     #[schema(example = "total_mismatch")]
     pub code: String,
     pub message: String,
+    /// A blocking figure mismatch (`*_mismatch`) that a commit may accept
+    /// explicitly (`accept_mismatches`); other errors must be fixed.
+    #[serde(default)]
+    pub acceptable: bool,
+    #[serde(skip)]
+    pub blocking: bool,
+}
+
+impl Issue {
+    pub fn blocking(row: usize, code: &str, message: String) -> Self {
+        Issue {
+            row,
+            code: code.to_owned(),
+            message,
+            acceptable: false,
+            blocking: true,
+        }
+    }
+
+    pub fn warning(row: usize, code: &str, message: String) -> Self {
+        Issue {
+            blocking: false,
+            ..Issue::blocking(row, code, message)
+        }
+    }
+
+    /// A reader's problem: blocking as the reader says, acceptable when it
+    /// is a figure that does not add up.
+    pub fn from_read(p: &ReadProblem) -> Self {
+        Issue {
+            row: p.row,
+            code: p.code.to_owned(),
+            message: p.message.clone(),
+            acceptable: p.code.contains("mismatch"),
+            blocking: p.blocks_commit(),
+        }
+    }
 }
 
 /// One record of the file.
@@ -83,12 +130,47 @@ pub struct PreviewRow {
     #[schema(example = "ok")]
     pub status: String,
     pub messages: Vec<String>,
-    /// The record as read (fields depend on the kind).
+    /// The record as read and as it will be written (fields depend on the
+    /// kind; the units found carry `id` and `name`).
     #[schema(value_type = Object)]
     pub values: Value,
 }
 
-/// What a file holds, as read.
+impl PreviewRow {
+    /// The record on sheet row `row` with the issues raised on it.
+    pub fn of(row: usize, record: &impl Serialize, issues: &[Issue]) -> ApiResult<Self> {
+        let mine: Vec<&Issue> = issues.iter().filter(|i| i.row == row).collect();
+        let status = if mine.iter().any(|i| i.blocking) {
+            "error"
+        } else if mine.is_empty() {
+            "ok"
+        } else {
+            "warning"
+        };
+        Ok(PreviewRow {
+            row,
+            status: status.to_owned(),
+            messages: mine.iter().map(|i| i.message.clone()).collect(),
+            values: serde_json::to_value(record).map_err(ApiError::internal)?,
+        })
+    }
+}
+
+/// What was given with the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct ImportContext {
+    /// The unit the report is about; read from its heading when absent.
+    pub org_unit_id: Option<i64>,
+    /// Programme 135 reports: the programme (default `P135`).
+    pub programme_id: Option<i64>,
+    /// Programme 135 reports: the fund source (default central budget,
+    /// development investment).
+    pub source_id: Option<i64>,
+    /// NTM matrices: the evaluation round to record the results into.
+    pub round_id: Option<i64>,
+}
+
+/// What a file holds, as read and matched.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PreviewBody {
     pub kind: ImportKind,
@@ -98,6 +180,10 @@ pub struct PreviewBody {
     pub year: Option<i32>,
     /// The issuing committee named in the heading, e.g. `HUYỆN TÂN SƠN`.
     pub issuer: Option<String>,
+    /// The unit the report is about, as found (or given).
+    pub unit: Option<resolve::UnitRef>,
+    #[serde(default)]
+    pub context: ImportContext,
     /// The figures to check against the paper: for `p135_allocation_report`
     /// `records`, `communes`, `total_planned_dong`, `total_disbursed_dong`,
     /// `total_row_reconciles`, `by_component_planned_dong`; for
@@ -108,24 +194,113 @@ pub struct PreviewBody {
     /// `per_criterion_communes_met`.
     #[schema(value_type = Object)]
     pub summary: Value,
+    /// Where a commit writes: district, programme, source and component ids
+    /// (P135); committee and Office (task lists); round (NTM). Absent while
+    /// errors prevent it.
+    #[schema(value_type = Object)]
+    pub plan: Option<Value>,
+    /// An earlier committed import of the same file, if any: committing
+    /// this one changes nothing.
+    pub duplicate_of: Option<i64>,
     pub rows: Vec<PreviewRow>,
-    /// Problems that do not stop a commit (a missing unit line, say).
-    pub warnings: Vec<ImportIssue>,
-    /// Problems that block a commit unless accepted: totals that do not
-    /// add up, unreadable cells, rows without a name.
-    pub errors: Vec<ImportIssue>,
+    /// Problems that do not stop a commit (a missing unit line, a village
+    /// to be created).
+    pub warnings: Vec<Issue>,
+    /// Problems that block a commit: totals that do not add up (unless
+    /// accepted), unreadable cells, rows without a name, units or agencies
+    /// not found.
+    pub errors: Vec<Issue>,
 }
 
-/// An import: its preview and who uploaded it when.
+impl PreviewBody {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: ImportKind,
+        file_name: String,
+        head: (String, Option<i32>, Option<String>),
+        summary: Value,
+        rows: Vec<PreviewRow>,
+        mut issues: Vec<Issue>,
+        unit: Option<resolve::UnitRef>,
+        plan: Option<Value>,
+    ) -> Self {
+        issues.sort_by_key(|i| i.row);
+        let (errors, warnings): (Vec<Issue>, Vec<Issue>) =
+            issues.into_iter().partition(|i| i.blocking);
+        let (sheet, year, issuer) = head;
+        PreviewBody {
+            kind,
+            file_name,
+            sheet,
+            year,
+            issuer,
+            unit,
+            context: ImportContext::default(),
+            summary,
+            plan: if errors.iter().any(|e| !e.acceptable) {
+                None
+            } else {
+                plan
+            },
+            duplicate_of: None,
+            rows,
+            warnings,
+            errors,
+        }
+    }
+
+    /// The plan as the kind's type.
+    pub fn plan_as<T: serde::de::DeserializeOwned>(&self) -> ApiResult<T> {
+        let plan = self
+            .plan
+            .clone()
+            .ok_or_else(|| ApiError::internal("committing a preview without a plan"))?;
+        serde_json::from_value(plan).map_err(ApiError::internal)
+    }
+}
+
+/// What a commit wrote, per kind of record.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Outcome {
+    /// Records written, e.g. `{"allocations": 40, "disbursements": 38}`.
+    pub created: BTreeMap<String, u64>,
+    /// Records an earlier import had already written the same way.
+    pub unchanged: BTreeMap<String, u64>,
+    /// Kind-specific facts a rollback needs.
+    #[schema(value_type = Object)]
+    pub notes: BTreeMap<String, Value>,
+}
+
+impl Outcome {
+    pub fn created(&mut self, what: &str, n: u64) {
+        *self.created.entry(what.to_owned()).or_default() += n;
+    }
+
+    pub fn unchanged(&mut self, what: &str, n: u64) {
+        *self.unchanged.entry(what.to_owned()).or_default() += n;
+    }
+
+    pub fn note(&mut self, what: &str, value: Value) {
+        self.notes.insert(what.to_owned(), value);
+    }
+}
+
+/// An import: its preview, who uploaded it when, and what became of it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportPreview {
     pub id: i64,
-    /// `previewed`.
+    /// `previewed`, `committed` or `rolled_back`.
     #[schema(example = "previewed")]
     pub status: String,
+    /// How far reading or committing has come, 0–100.
+    pub progress: i32,
     pub sha256: String,
     pub creator_name: String,
     pub created_at: NaiveDateTime,
+    pub committed_at: Option<NaiveDateTime>,
+    pub rolled_back_at: Option<NaiveDateTime>,
+    /// What the commit wrote.
+    pub result: Option<Outcome>,
     #[serde(flatten)]
     pub body: PreviewBody,
 }
@@ -134,195 +309,53 @@ fn view(row: ImportRow) -> ApiResult<ImportPreview> {
     Ok(ImportPreview {
         id: row.id,
         status: row.status,
+        progress: row.progress,
         sha256: row.sha256,
         creator_name: row.creator_name,
         created_at: row.created_at,
+        committed_at: row.committed_at,
+        rolled_back_at: row.rolled_back_at,
+        result: row
+            .result
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(ApiError::internal)?,
         body: serde_json::from_str(&row.preview).map_err(ApiError::internal)?,
     })
 }
 
-/// Rows with their problems, and the problems split into errors and
-/// warnings.
-fn assemble(
-    kind: ImportKind,
-    file_name: String,
-    head: (String, Option<i32>, Option<String>),
-    summary: Value,
-    records: Vec<(usize, Value)>,
-    problems: &[ReadProblem],
-) -> PreviewBody {
-    let issue = |p: &ReadProblem| ImportIssue {
-        row: p.row,
-        code: p.code.to_owned(),
-        message: p.message.clone(),
-    };
-    let rows = records
-        .into_iter()
-        .map(|(row, values)| {
-            let mine: Vec<&ReadProblem> = problems.iter().filter(|p| p.row == row).collect();
-            let status = if mine.iter().any(|p| p.blocks_commit()) {
-                "error"
-            } else if mine.is_empty() {
-                "ok"
-            } else {
-                "warning"
-            };
-            PreviewRow {
-                row,
-                status: status.to_owned(),
-                messages: mine.iter().map(|p| p.message.clone()).collect(),
-                values,
-            }
-        })
-        .collect();
-    let (errors, warnings): (Vec<&ReadProblem>, Vec<&ReadProblem>) =
-        problems.iter().partition(|p| p.blocks_commit());
-    let (sheet, year, issuer) = head;
-    PreviewBody {
-        kind,
-        file_name,
-        sheet,
-        year,
-        issuer,
-        summary,
-        rows,
-        warnings: warnings.into_iter().map(issue).collect(),
-        errors: errors.into_iter().map(issue).collect(),
+/// A file as read, before matching.
+enum Read {
+    P135(legacy_p135::P135Import),
+    Tasks(legacy_tasks::TaskListImport),
+    Ntm(legacy_ntm::NtmImport),
+}
+
+impl Read {
+    fn kind(&self) -> ImportKind {
+        match self {
+            Read::P135(_) => ImportKind::P135AllocationReport,
+            Read::Tasks(_) => ImportKind::DirectiveTaskList,
+            Read::Ntm(_) => ImportKind::NtmCriteriaMatrix,
+        }
     }
 }
 
 /// Why a reader found nothing: its stable code and message.
 type NotRead = (&'static str, String);
 
-fn ntm_preview(sheets: &[Sheet], file_name: String) -> Result<PreviewBody, NotRead> {
-    let import = legacy_ntm::read_sheets(sheets).map_err(|e| (e.code(), e.to_string()))?;
-    let s = legacy_ntm::summary(&import);
-    let mut summary = json!({
-        "communes": s.communes,
-        "criteria": import.criteria.len(),
-        "communes_meeting_all": s.communes_meeting_all,
-        "average_criteria_met": s.average_criteria_met,
-        "per_criterion_communes_met": s.per_criterion_met,
-    });
-    summary[format!("communes_meeting_all_{}", import.criteria.len())] =
-        json!(s.communes_meeting_all);
-    let records = import
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.row,
-                json!({"code": r.code, "name": r.name, "met": r.met, "stated_count": r.stated_count, "note": r.note}),
-            )
-        })
-        .collect();
-    Ok(assemble(
-        ImportKind::NtmCriteriaMatrix,
-        file_name,
-        (import.sheet.clone(), import.year, import.issuer.clone()),
-        summary,
-        records,
-        &import.problems,
-    ))
-}
-
-fn p135_preview(sheets: &[Sheet], file_name: String) -> Result<PreviewBody, NotRead> {
-    let import = legacy_p135::read_sheets(sheets).map_err(|e| (e.code(), e.to_string()))?;
-    let s = legacy_p135::summary(&import);
-    let summary = json!({
-        "records": s.records,
-        "communes": s.communes,
-        "amount_unit_in_file": import.amount_unit.label(),
-        "total_planned_dong": s.total_planned_dong,
-        "total_disbursed_dong": s.total_disbursed_dong,
-        "total_row_reconciles": s.total_row_reconciles,
-        "by_component_planned_dong": s.by_component_planned_dong,
-    });
-    let components: Vec<&str> = import.components.iter().map(|c| c.key.as_str()).collect();
-    let by_component = |amounts: &[i64]| -> BTreeMap<&str, i64> {
-        components
-            .iter()
-            .copied()
-            .zip(amounts.iter().copied())
-            .collect()
-    };
-    let records = import
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.row,
-                json!({
-                    "level": format!("{:?}", r.level).to_lowercase(),
-                    "code": r.code, "commune_code": r.commune_code,
-                    "name": r.name, "parent": r.parent,
-                    "planned_dong": r.planned_dong,
-                    "planned_by_component": by_component(&r.planned_by_component),
-                    "disbursed_dong": r.disbursed_dong,
-                    "disbursed_by_component": by_component(&r.disbursed_by_component),
-                    "note": r.note,
-                }),
-            )
-        })
-        .collect();
-    Ok(assemble(
-        ImportKind::P135AllocationReport,
-        file_name,
-        (import.sheet.clone(), import.year, import.issuer.clone()),
-        summary,
-        records,
-        &import.problems,
-    ))
-}
-
-fn tasks_preview(sheets: &[Sheet], file_name: String) -> Result<PreviewBody, NotRead> {
-    let import = legacy_tasks::read_sheets(sheets).map_err(|e| (e.code(), e.to_string()))?;
-    let s = legacy_tasks::summary(&import);
-    let summary = json!({
-        "layout": import.layout.code(),
-        "directives": s.directives,
-        "tasks": s.tasks,
-        "tasks_without_deadline": s.tasks_without_deadline,
-        "tasks_by_lead": s.tasks_by_lead,
-    });
-    let records = import
-        .tasks
-        .iter()
-        .map(|t| {
-            let document = t.document_index.and_then(|i| import.documents.get(i));
-            (
-                t.row,
-                json!({
-                    "document_number": document.map(|d| d.number.clone()),
-                    "document_date": document.and_then(|d| d.date),
-                    "content": t.content,
-                    "lead": t.lead, "lead_shown": t.lead_shown,
-                    "coordinators": t.coordinators,
-                    "deadline": t.deadline_text,
-                    "status": t.status_text, "done": t.done,
-                }),
-            )
-        })
-        .collect();
-    Ok(assemble(
-        ImportKind::DirectiveTaskList,
-        file_name,
-        (import.sheet.clone(), import.year, import.issuer.clone()),
-        summary,
-        records,
-        &import.problems,
-    ))
-}
-
-fn preview_as(
-    kind: ImportKind,
-    sheets: &[Sheet],
-    file_name: String,
-) -> Result<PreviewBody, NotRead> {
+fn read_as(kind: ImportKind, sheets: &[Sheet]) -> Result<Read, NotRead> {
     match kind {
-        ImportKind::P135AllocationReport => p135_preview(sheets, file_name),
-        ImportKind::DirectiveTaskList => tasks_preview(sheets, file_name),
-        ImportKind::NtmCriteriaMatrix => ntm_preview(sheets, file_name),
+        ImportKind::P135AllocationReport => legacy_p135::read_sheets(sheets)
+            .map(Read::P135)
+            .map_err(|e| (e.code(), e.to_string())),
+        ImportKind::DirectiveTaskList => legacy_tasks::read_sheets(sheets)
+            .map(Read::Tasks)
+            .map_err(|e| (e.code(), e.to_string())),
+        ImportKind::NtmCriteriaMatrix => legacy_ntm::read_sheets(sheets)
+            .map(Read::Ntm)
+            .map_err(|e| (e.code(), e.to_string())),
     }
 }
 
@@ -331,15 +364,14 @@ fn workbook_error(e: &WorkbookError) -> ApiError {
 }
 
 /// Reads the file as `kind`, or as the first kind whose table it holds.
-fn read(bytes: &[u8], kind: Option<ImportKind>, file_name: String) -> ApiResult<PreviewBody> {
+fn read(bytes: &[u8], kind: Option<ImportKind>) -> ApiResult<Read> {
     let sheets = table::open_workbook(bytes).map_err(|e| workbook_error(&e))?;
     if let Some(kind) = kind {
-        return preview_as(kind, &sheets, file_name)
-            .map_err(|(code, message)| upload_error(code, &message));
+        return read_as(kind, &sheets).map_err(|(code, message)| upload_error(code, &message));
     }
     for kind in ImportKind::ALL {
-        if let Ok(preview) = preview_as(kind, &sheets, file_name.clone()) {
-            return Ok(preview);
+        if let Ok(read) = read_as(kind, &sheets) {
+            return Ok(read);
         }
     }
     Err(upload_error(
@@ -347,6 +379,23 @@ fn read(bytes: &[u8], kind: Option<ImportKind>, file_name: String) -> ApiResult<
         "Không nhận ra loại báo cáo: không có bảng phân bổ vốn 135, danh sách nhiệm vụ hay \
          bảng tiêu chí nông thôn mới (the file holds none of the known report tables)",
     ))
+}
+
+/// Matches what was read against the database.
+fn match_read(
+    conn: &mut DbConnection,
+    read: &Read,
+    ctx: &ImportContext,
+    file_name: String,
+) -> ApiResult<PreviewBody> {
+    let today = crate::routes::tasks::today();
+    let mut body = match read {
+        Read::P135(import) => p135::preview(conn, import, ctx, file_name, today)?,
+        Read::Tasks(import) => directives::preview(conn, import, ctx, file_name, today)?,
+        Read::Ntm(import) => ntm::preview(conn, import, ctx, file_name, today)?,
+    };
+    body.context = ctx.clone();
+    Ok(body)
 }
 
 /// The multipart form of an import.
@@ -358,11 +407,38 @@ pub struct ImportForm {
     /// `p135_allocation_report`, `directive_task_list` or
     /// `ntm_criteria_matrix`; detected from the content when absent.
     pub kind: Option<String>,
+    /// The unit the report is about; read from its heading when absent.
+    pub org_unit_id: Option<i64>,
+    /// Programme 135 reports: the programme (default `P135`).
+    pub programme_id: Option<i64>,
+    /// Programme 135 reports: the fund source.
+    pub source_id: Option<i64>,
+    /// NTM matrices: the round to record into (required to commit).
+    pub round_id: Option<i64>,
 }
 
-/// Upload a legacy report and get its preview. Nothing but the import
-/// history is written. Fund managers import Programme 135 reports, the
-/// Office directive lists, NTM coordinators criteria matrices.
+/// A whole-number form field, if given.
+fn id_field(
+    fields: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> ApiResult<Option<i64>> {
+    match fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            ApiError::field(
+                name,
+                "not_a_number",
+                "Phải là số nguyên (must be a whole number)",
+            )
+        }),
+    }
+}
+
+/// Upload a legacy report and get its preview: what it holds, the units,
+/// agencies and villages it names as found in the structure of its year,
+/// and every problem. Nothing but the import history is written. Fund
+/// managers import Programme 135 reports, the Office directive lists, NTM
+/// coordinators criteria matrices.
 #[utoipa::path(
     operation_id = "create_import",
     tag = "imports",
@@ -395,13 +471,39 @@ pub async fn create_import(
     if let Some(kind) = kind {
         actor.authorize(kind.action(), Target::Global)?;
     }
+    let ctx = ImportContext {
+        org_unit_id: id_field(&form.fields, "org_unit_id")?,
+        programme_id: id_field(&form.fields, "programme_id")?,
+        source_id: id_field(&form.fields, "source_id")?,
+        round_id: id_field(&form.fields, "round_id")?,
+    };
     let bytes = form.bytes;
     let file_name = form.file_name;
     // Reading is CPU work: off the async executor.
-    let (body, bytes) = web::block(move || read(&bytes, kind, file_name).map(|b| (b, bytes)))
+    let (read, bytes) = web::block(move || read(&bytes, kind).map(|r| (r, bytes)))
         .await
         .map_err(ApiError::internal)??;
-    actor.authorize(body.kind.action(), Target::Global)?;
+    actor.authorize(read.kind().action(), Target::Global)?;
+    let sha = storage::sha256_hex(&bytes);
+    let mut body = state
+        .db
+        .run(move |conn| -> ApiResult<PreviewBody> {
+            let mut body = match_read(conn, &read, &ctx, file_name)?;
+            body.duplicate_of =
+                store::committed_with(conn, body.kind.as_str(), &sha)?.map(|r| r.id);
+            Ok(body)
+        })
+        .await?;
+    if let Some(earlier) = body.duplicate_of {
+        body.warnings.insert(
+            0,
+            Issue::warning(
+                1,
+                "already_committed",
+                format!("Tệp này đã được nhập (lần nhập #{earlier}); ghi lần nữa không thay đổi gì / this file was committed before (import #{earlier}); committing it again changes nothing"),
+            ),
+        );
+    }
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let sha256 = state.uploads.store.put(bytes.into()).await.map_err(|e| {
         tracing::error!(error = %e, "storing an import failed");
@@ -425,6 +527,9 @@ pub async fn create_import(
                     preview,
                     created_by: actor.principal.to_string(),
                     creator_name: actor.name.clone(),
+                    org_unit_id: body.unit.as_ref().map(|u| u.id),
+                    context: serde_json::to_string(&body.context).map_err(ApiError::internal)?,
+                    progress: 100,
                 },
             )?;
             persistence::audit::append(
@@ -508,4 +613,452 @@ pub async fn get_import(
         return Err(ApiError::not_found());
     }
     Ok(web::Json(view(row)?))
+}
+
+/// What a commit may accept.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CommitBody {
+    /// Commit even though the file's own totals or subtotals do not add
+    /// up (`*_mismatch` errors); the records are written as read.
+    #[serde(default)]
+    pub accept_mismatches: bool,
+}
+
+/// The import, checked to be one the actor may import.
+fn own_import(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<ImportRow> {
+    let row = store::get(conn, id)?;
+    if !kinds_for(actor).contains(&row.kind.as_str()) {
+        return Err(ApiError::not_found());
+    }
+    Ok(row)
+}
+
+/// Commits a preview in the caller's transaction.
+fn commit_import(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    body: &CommitBody,
+) -> ApiResult<ImportRow> {
+    let row = own_import(conn, actor, id)?;
+    match row.status.as_str() {
+        "committed" => return Ok(row),
+        "rolled_back" => {
+            return Err(conflict(
+                "id",
+                "rolled_back",
+                "Lần nhập này đã bị hủy; hãy tải tệp lên lại / this import was rolled back; upload the file again",
+            ))
+        }
+        _ => {}
+    }
+    let preview: PreviewBody = serde_json::from_str(&row.preview).map_err(ApiError::internal)?;
+    let fixed: Vec<&Issue> = preview.errors.iter().filter(|e| !e.acceptable).collect();
+    if !fixed.is_empty() {
+        return Err(ApiError::fields(
+            fixed
+                .iter()
+                .map(|e| FieldError {
+                    field: format!("rows[{}]", e.row),
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+        ));
+    }
+    if !body.accept_mismatches && !preview.errors.is_empty() {
+        let mut error = ApiError::fields(
+            preview
+                .errors
+                .iter()
+                .map(|e| FieldError {
+                    field: format!("rows[{}]", e.row),
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+        );
+        error.detail = Some(
+            "Số liệu tổng cộng trong tệp không khớp với chi tiết; kiểm tra lại hoặc chấp nhận (accept_mismatches) / the file's totals do not add up; fix the file or accept"
+                .to_owned(),
+        );
+        return Err(error);
+    }
+    let outcome = match preview.kind {
+        ImportKind::P135AllocationReport => p135::commit(conn, actor, id, &preview)?,
+        ImportKind::DirectiveTaskList => directives::commit(conn, actor, id, &preview)?,
+        ImportKind::NtmCriteriaMatrix => ntm::commit(conn, actor, id, &preview)?,
+    };
+    let result = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+    store::mark_committed(conn, id, &actor.principal.to_string(), &result)?;
+    persistence::audit::append(
+        conn,
+        actor.audit(
+            "import.commit",
+            "import",
+            id,
+            None,
+            Some(json!({"kind": row.kind, "sha256": row.sha256, "created": outcome.created, "unchanged": outcome.unchanged, "accepted_mismatches": body.accept_mismatches && !preview.errors.is_empty()})),
+        ),
+    )?;
+    Ok(store::get(conn, id)?)
+}
+
+/// Commit a previewed import: exactly the previewed records are written,
+/// in one transaction, through each workflow's own checks (the fund
+/// ledger's conservation rule, the directive and task rules, the round's
+/// set). Records an earlier import already wrote the same way are left
+/// alone, so committing the same file twice changes nothing; committing a
+/// committed import answers it as it is. Errors block the commit; figure
+/// mismatches only unless `accept_mismatches`.
+#[utoipa::path(
+    operation_id = "commit_import",
+    tag = "imports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Import id", example = 1)),
+    request_body(content = CommitBody, example = json!({"accept_mismatches": false})),
+    responses(
+        (status = 200, body = ImportPreview),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rolled back, or the same records were imported with other figures", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The preview has errors, or a workflow rule refused a row", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/imports/{id}/commit")]
+pub async fn commit(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    body: Option<web::Json<CommitBody>>,
+) -> ApiResult<web::Json<ImportPreview>> {
+    let id = id.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let row = state
+        .db
+        .write(move |conn| commit_import(conn, &actor, id, &body))
+        .await?;
+    Ok(web::Json(view(row)?))
+}
+
+/// Rolls a committed import back in the caller's transaction.
+fn rollback_import(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<ImportRow> {
+    let row = own_import(conn, actor, id)?;
+    if row.status != "committed" {
+        return Err(conflict(
+            "id",
+            "not_committed",
+            "Chỉ hủy được lần nhập đã ghi / only a committed import can be rolled back",
+        ));
+    }
+    let result: Value = row
+        .result
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(ApiError::internal)?
+        .unwrap_or_default();
+    let kind = ImportKind::parse(&row.kind).ok_or_else(|| ApiError::internal("unknown kind"))?;
+    let blockers = match kind {
+        ImportKind::P135AllocationReport => p135::rollback(conn, id)?,
+        ImportKind::DirectiveTaskList => directives::rollback(conn, id)?,
+        ImportKind::NtmCriteriaMatrix => ntm::rollback(conn, id, &result)?,
+    };
+    if !blockers.is_empty() {
+        return Err(conflict(
+            "id",
+            "has_dependents",
+            &format!(
+                "Không hủy được: đã có số liệu phát sinh sau dựa trên lần nhập này: {} / cannot roll back: later records rest on it",
+                blockers.join("; ")
+            ),
+        ));
+    }
+    store::remove_units(conn, id).map_err(|e| match e {
+        persistence::PersistenceError::ForeignKeyViolation { .. } => conflict(
+            "id",
+            "has_dependents",
+            "Không hủy được: thôn do lần nhập tạo đã được dùng ở nơi khác / cannot roll back: a village it created is in use",
+        ),
+        other => other.into(),
+    })?;
+    store::mark_rolled_back(conn, id)?;
+    persistence::audit::append(
+        conn,
+        actor.audit(
+            "import.rollback",
+            "import",
+            id,
+            None,
+            Some(json!({"kind": row.kind, "sha256": row.sha256})),
+        ),
+    )?;
+    Ok(store::get(conn, id)?)
+}
+
+/// Roll a committed import back: everything it wrote is removed (villages
+/// it created included; evaluations it filled return to empty drafts), in
+/// one transaction, while nothing later rests on it — otherwise 409
+/// `has_dependents` naming what does.
+#[utoipa::path(
+    operation_id = "rollback_import",
+    tag = "imports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Import id", example = 1)),
+    responses(
+        (status = 200, body = ImportPreview),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not committed, or later records rest on it", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/imports/{id}/rollback")]
+pub async fn rollback(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<ImportPreview>> {
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |conn| rollback_import(conn, &actor, id))
+        .await?;
+    Ok(web::Json(view(row)?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// The unit the office reports on: its communes (and their villages)
+    /// or, for task lists, its agencies fill the drop-downs.
+    pub org_unit_id: Option<i64>,
+    /// The year printed in the title.
+    #[param(example = 2026)]
+    pub year: Option<i32>,
+}
+
+/// What a template's drop-downs offer for the unit: communes and their
+/// villages (P135), communes (NTM), agencies and units below (task lists);
+/// with the programme's components for P135.
+fn template_lists(
+    conn: &mut DbConnection,
+    kind: TemplateKind,
+    unit: Option<&persistence::units::UnitRow>,
+) -> ApiResult<(Vec<String>, Vec<String>)> {
+    let today = crate::routes::tasks::today();
+    let mut names = Vec::new();
+    if let Some(unit) = unit {
+        for child in resolve::children_on(conn, unit.id, today)? {
+            let wanted = match kind {
+                TemplateKind::DirectiveTaskList => true,
+                TemplateKind::P135AllocationReport | TemplateKind::NtmCriteriaMatrix => {
+                    child.kind == "commune"
+                }
+            };
+            if !wanted {
+                continue;
+            }
+            if kind == TemplateKind::P135AllocationReport {
+                names.push(child.name.clone());
+                names.extend(
+                    resolve::children_on(conn, child.id, today)?
+                        .into_iter()
+                        .map(|v| v.name),
+                );
+            } else {
+                names.push(if child.kind == "agency" {
+                    child.name
+                } else {
+                    format!("UBND {}", child.name)
+                });
+            }
+        }
+    }
+    let components = match kind {
+        TemplateKind::P135AllocationReport => {
+            match persistence::funds::find_programme(conn, "P135")? {
+                Some(p) => persistence::funds::components(conn, p.id)?
+                    .into_iter()
+                    .filter(|c| c.parent_id.is_none())
+                    .map(|c| c.name)
+                    .collect(),
+                None => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    };
+    Ok((names, components))
+}
+
+/// A blank template of a legacy report kind (`p135_allocation_report.xlsx`,
+/// `directive_task_list.xlsx`, `ntm_criteria_matrix.xlsx`) in the layout
+/// the importer reads, with drop-downs of the unit's communes, villages or
+/// agencies, whole-number checks on amounts and date hints on deadlines, so
+/// offices send clean files from now on.
+#[utoipa::path(
+    operation_id = "import_template",
+    tag = "imports",
+    security(("bearer" = [])),
+    params(
+        ("file" = String, Path, description = "`{kind}.xlsx`", example = "p135_allocation_report.xlsx"),
+        TemplateQuery
+    ),
+    responses(
+        (status = 200, description = "The template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/imports/templates/{file}")]
+pub async fn import_template(
+    state: web::Data<AppState>,
+    actor: Actor,
+    file: web::Path<String>,
+    q: web::Query<TemplateQuery>,
+) -> ApiResult<HttpResponse> {
+    let file = file.into_inner();
+    let kind = file
+        .strip_suffix(".xlsx")
+        .and_then(TemplateKind::parse)
+        .ok_or_else(ApiError::not_found)?;
+    let import_kind = ImportKind::parse(kind.code()).ok_or_else(ApiError::not_found)?;
+    actor.authorize(import_kind.action(), Target::Global)?;
+    let q = q.into_inner();
+    let (issuer, units, components) = state
+        .db
+        .run(
+            move |conn| -> ApiResult<(String, Vec<String>, Vec<String>)> {
+                let unit = match q.org_unit_id {
+                    Some(id) => {
+                        actor.authorize_unit(conn, Action::ViewUnits, id)?;
+                        Some(persistence::units::get(conn, id)?)
+                    }
+                    None => None,
+                };
+                let (units, components) = template_lists(conn, kind, unit.as_ref())?;
+                Ok((
+                    unit.map(|u| format!("UBND {}", u.name)).unwrap_or_default(),
+                    units,
+                    components,
+                ))
+            },
+        )
+        .await?;
+    let spec = TemplateSpec {
+        kind,
+        issuer,
+        year: q.year,
+        units,
+        components,
+        criteria: (1..=19).collect(),
+        rows: 200,
+    };
+    let bytes = web::block(move || write_template(&spec))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(xlsx_response(bytes, &file))
+}
+
+/// An agency abbreviation the importer reads as the agency's full name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgencyAlias {
+    pub id: i64,
+    #[schema(example = "Sở KHCN")]
+    pub alias: String,
+    #[schema(example = "Sở Khoa học và Công nghệ")]
+    pub name: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An alias to add.
+#[derive(Debug, Deserialize, validator::Validate, ToSchema)]
+#[schema(example = json!({"alias": "Sở KHCN", "name": "Sở Khoa học và Công nghệ"}))]
+pub struct NewAliasBody {
+    #[validate(length(min = 1, max = 200, message = "Tên viết tắt từ 1 đến 200 ký tự"))]
+    pub alias: String,
+    /// The agency's full name as the unit catalogue spells it.
+    #[validate(length(min = 1, max = 300, message = "Tên đầy đủ từ 1 đến 300 ký tự"))]
+    pub name: String,
+}
+
+fn alias_view(a: store::AliasRow) -> AgencyAlias {
+    AgencyAlias {
+        id: a.id,
+        alias: a.alias,
+        name: a.name,
+        created_by: a.created_by,
+        created_at: a.created_at,
+    }
+}
+
+/// The agency aliases administrators added (beyond the built-in
+/// abbreviations such as *Sở KH&ĐT*, *VP UBND tỉnh*).
+#[utoipa::path(
+    operation_id = "list_agency_aliases",
+    tag = "imports",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<AgencyAlias>))
+)]
+#[get("/agency-aliases")]
+pub async fn list_agency_aliases(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> ApiResult<web::Json<Vec<AgencyAlias>>> {
+    if kinds_for(&actor).is_empty() {
+        return Err(ApiError::new(ErrorCode::Forbidden));
+    }
+    let rows = state.db.run(store::aliases).await?;
+    Ok(web::Json(rows.into_iter().map(alias_view).collect()))
+}
+
+/// Add an agency alias (administrators): task lists naming `alias` then
+/// match the agency called `name`. A second alias with the same letters
+/// (case, diacritics and punctuation aside) is a 409.
+#[utoipa::path(
+    operation_id = "create_agency_alias",
+    tag = "imports",
+    security(("bearer" = [])),
+    request_body = NewAliasBody,
+    responses(
+        (status = 201, body = AgencyAlias),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/agency-aliases")]
+pub async fn create_agency_alias(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: crate::extract::ValidJson<NewAliasBody>,
+) -> ApiResult<HttpResponse> {
+    actor.authorize(Action::ManageUnits, Target::Global)?;
+    let body = body.0;
+    let key = interchange::legacy_tasks::agency_key(&body.alias);
+    if key.is_empty() {
+        return Err(ApiError::field(
+            "alias",
+            "empty",
+            "Tên viết tắt phải có chữ (the alias needs letters)",
+        ));
+    }
+    let row = state
+        .db
+        .write(move |conn| -> ApiResult<store::AliasRow> {
+            let alias = domain::text::canonical(&body.alias);
+            let name = domain::text::canonical(&body.name);
+            let row = store::insert_alias(conn, &alias, &key, &name, &actor.principal.to_string())?;
+            persistence::audit::append(
+                conn,
+                actor.audit(
+                    "agency_alias.create",
+                    "agency_alias",
+                    row.id,
+                    None,
+                    Some(json!({"alias": row.alias, "name": row.name})),
+                ),
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(alias_view(row)))
 }
