@@ -6,6 +6,7 @@ use blackbox::{backend_tests, TestApp, Value};
 
 backend_tests!(demo:
     fund_report_export_reopens_with_the_api_totals,
+    disbursement_export_reopens_with_the_report_totals,
     fund_warnings_flag_idle_money_and_late_projects,
     ledgers_and_the_project_report_follow_the_scope,
     beneficiary_lists_are_data_scoped_like_the_money,
@@ -36,6 +37,40 @@ fn dong(cell: &calamine::Data) -> i64 {
         calamine::Data::Int(i) => i * 1_000_000,
         other => panic!("not a number: {other:?}"),
     }
+}
+
+/// A rate cell (a fraction shown as a percentage) against the API's basis
+/// points; a blank cell for no rate.
+fn assert_rate(cell: &calamine::Data, rate_bp: &Value, what: &str) {
+    match rate_bp.as_i64() {
+        Some(bp) => assert_eq!(
+            *cell,
+            calamine::Data::Float(bp as f64 / 10_000.0),
+            "{what}: {bp} bp"
+        ),
+        None => assert_eq!(*cell, calamine::Data::Empty, "{what}: no rate"),
+    }
+}
+
+/// The first chart of a workbook, as XML.
+fn chart_xml(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("xl/charts/chart1.xml")
+        .expect("the workbook has a chart")
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+/// The index of the column headed `header` in the sheet's header rows.
+fn column_of(sheet: &calamine::Range<calamine::Data>, header: &str) -> usize {
+    sheet
+        .rows()
+        .find_map(|r| r.iter().position(|c| *c == header))
+        .unwrap_or_else(|| panic!("no column {header}"))
 }
 
 async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
@@ -75,6 +110,7 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
         .await;
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap().to_vec();
+    let chart = chart_xml(&bytes);
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let name = book.sheet_names()[0].clone();
     let sheet = book.worksheet_range(&name).unwrap();
@@ -120,6 +156,8 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
     // Per component: the plan columns between the two totals add up.
     let parts: i64 = (plan + 1..paid).map(|i| dong(&sheet_total[i])).sum();
     assert_eq!(parts, total["allocated"].as_i64().unwrap());
+    let rate = column_of(&sheet, "Tỷ lệ giải ngân (%)");
+    assert_rate(&sheet_total[rate], &total["disbursement_rate_bp"], "total");
     for (i, api_row) in rows.iter().enumerate() {
         let line = row_of(api_row["unit_name"].as_str().unwrap());
         assert_eq!(
@@ -129,6 +167,36 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
         );
         assert_eq!(dong(&line[plan]), api_row["allocated"].as_i64().unwrap());
         assert_eq!(dong(&line[paid]), api_row["disbursed"].as_i64().unwrap());
+        assert_rate(
+            &line[rate],
+            &api_row["disbursement_rate_bp"],
+            api_row["unit_name"].as_str().unwrap(),
+        );
+    }
+    // A native column chart of the disbursement rate per commune, over the
+    // table on the chart sheet: the communes' rows of the report, no
+    // villages, no total.
+    assert!(chart.contains("<c:barDir val=\"col\"/>"), "{chart}");
+    assert!(chart.contains("Tỷ lệ giải ngân theo đơn vị (%)"), "{chart}");
+    assert!(
+        chart.contains(&format!("!$B$2:$B${}", rows.len() + 1)),
+        "{chart}"
+    );
+    assert_eq!(book.sheet_names()[1], "Biểu đồ");
+    let plotted = book.worksheet_range("Biểu đồ").unwrap();
+    assert_eq!(plotted.end(), Some((u32::try_from(rows.len()).unwrap(), 1)));
+    for (i, api_row) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).unwrap();
+        let name = api_row["unit_name"].as_str().unwrap();
+        assert_eq!(
+            plotted.get_value((r, 0)),
+            Some(&calamine::Data::String(name.to_owned()))
+        );
+        let value = plotted
+            .get_value((r, 1))
+            .cloned()
+            .unwrap_or(calamine::Data::Empty);
+        assert_rate(&value, &api_row["disbursement_rate_bp"], name);
     }
     // The demo's villages are listed under their commune, numbered.
     let village = row_of("Thôn Xuân Đài");
@@ -148,6 +216,173 @@ async fn fund_report_export_reopens_with_the_api_totals(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 404);
+}
+
+async fn disbursement_export_reopens_with_the_report_totals(app: TestApp) {
+    use calamine::{Data, Reader, Xlsx};
+    let manager = app.token("von.quanly").await;
+    let commune = app.token("xa.tanson").await;
+    let programme = p135(&app, &manager).await;
+    let province = app.unit_id(&manager, "Tỉnh Phú Thọ").await;
+    let tan_son = app.unit_id(&manager, "Xã Tân Sơn").await;
+    let year = this_year();
+    let query = |unit: i64| format!("unit_id={unit}&programme_id={programme}&year_from={year}");
+    for (token, unit, projects_expected) in
+        [(&manager, province, None), (&commune, tan_son, Some(1))]
+    {
+        let report = TestApp::expect(
+            app.get_as(
+                token,
+                &format!("/api/v1/fund-reports/disbursement?{}", query(unit)),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let projects = report["projects"].as_array().unwrap();
+        assert!(!projects.is_empty(), "{report}");
+        if let Some(n) = projects_expected {
+            assert_eq!(projects.len(), n, "{report}");
+        }
+        let res = app
+            .get_as(
+                token,
+                &format!(
+                    "/api/v1/fund-reports/disbursement/export.xlsx?{}",
+                    query(unit)
+                ),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let chart = chart_xml(&bytes);
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            vec![format!("Giải ngân {year}"), "Biểu đồ".to_owned()]
+        );
+        let sheet = book.worksheet_range(&format!("Giải ngân {year}")).unwrap();
+        let lines: Vec<String> = sheet
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")));
+        assert!(lines.iter().any(|l| l.contains("Đơn vị tính: triệu đồng")));
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("(1)|(2)|(3)|(4)|(5)|(6)|(7)|(8)|(9)|(10)")));
+        let (allocated, disbursed, remaining, rate) = (
+            column_of(&sheet, "Được phân bổ"),
+            column_of(&sheet, "Đã giải ngân"),
+            column_of(&sheet, "Chưa giải ngân"),
+            column_of(&sheet, "Tỷ lệ giải ngân (%)"),
+        );
+        let row_of = |label: &str| {
+            sheet
+                .rows()
+                .find(|r| r.iter().any(|c| *c == label))
+                .unwrap_or_else(|| panic!("no row {label}"))
+                .to_vec()
+        };
+        // The totals equal the JSON report's.
+        let total = row_of("TỔNG CỘNG");
+        let (a, d) = (
+            report["allocated"].as_i64().unwrap(),
+            report["disbursed"].as_i64().unwrap(),
+        );
+        assert_eq!(dong(&total[allocated]), a);
+        assert_eq!(dong(&total[disbursed]), d);
+        assert_eq!(dong(&total[remaining]), a - d);
+        assert_rate(&total[rate], &report["disbursement_rate_bp"], "total");
+        // Every project, numbered under the Roman-numeral row of its unit;
+        // the projects add up to the total.
+        let mut sum = (0, 0);
+        for p in projects {
+            let name = p["project"]["name"].as_str().unwrap();
+            let line = row_of(name);
+            assert!(
+                line[0].to_string().parse::<u32>().is_ok(),
+                "{name}: {line:?}"
+            );
+            assert_eq!(
+                line[2],
+                Data::String(p["project"]["investor"].as_str().unwrap().to_owned())
+            );
+            assert_eq!(
+                dong(&line[allocated]),
+                p["allocated"].as_i64().unwrap(),
+                "{name}"
+            );
+            assert_eq!(
+                dong(&line[disbursed]),
+                p["disbursed"].as_i64().unwrap(),
+                "{name}"
+            );
+            assert_eq!(
+                dong(&line[remaining]),
+                p["remaining"].as_i64().unwrap(),
+                "{name}"
+            );
+            assert_rate(&line[rate], &p["disbursement_rate_bp"], name);
+            sum.0 += dong(&line[allocated]);
+            sum.1 += dong(&line[disbursed]);
+        }
+        assert_eq!(sum, (a, d));
+        assert!(sheet.rows().any(|r| r[0] == "I"), "{lines:?}");
+
+        // The chart: the rate per project, one bar per project row.
+        assert!(chart.contains("<c:barDir val=\"col\"/>"), "{chart}");
+        assert!(chart.contains("Tỷ lệ giải ngân theo dự án (%)"), "{chart}");
+        let plotted = book.worksheet_range("Biểu đồ").unwrap();
+        assert_eq!(
+            plotted.end(),
+            Some((u32::try_from(projects.len()).unwrap(), 1))
+        );
+        for r in 1..=u32::try_from(projects.len()).unwrap() {
+            let name = plotted.get_value((r, 0)).unwrap().to_string();
+            let p = projects
+                .iter()
+                .find(|p| p["project"]["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name} is not a project of the report"));
+            let value = plotted.get_value((r, 1)).cloned().unwrap_or(Data::Empty);
+            assert_rate(&value, &p["disbursement_rate_bp"], &name);
+        }
+    }
+    // Out of scope: the commune officer cannot export the province.
+    let res = app
+        .get_as(
+            &commune,
+            &format!(
+                "/api/v1/fund-reports/disbursement/export.xlsx?{}",
+                query(province)
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    // Nor years backwards.
+    let res = app
+        .get_as(
+            &manager,
+            &format!(
+                "/api/v1/fund-reports/disbursement/export.xlsx?{}&year_to={}",
+                query(province),
+                year - 1
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
 }
 
 async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {

@@ -1815,23 +1815,35 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
     let bytes = res.bytes().await.unwrap().to_vec();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"xl/charts/chart1.xml"), "a native chart");
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["TH 4 TC".to_owned(), "Biểu đồ".to_owned()]
+    );
     let sheet = book.worksheet_range("TH 4 TC").unwrap();
     let cell = |row: u32, col: u32| sheet.get_value((row, col)).cloned().unwrap_or(Data::Empty);
     let s = |text: &str| Data::String(text.to_owned());
     let n = |value: u32| Data::Float(f64::from(value));
+    // The official layout: national header, title, period.
     assert_eq!(cell(0, 0), s("UBND TỈNH PHÚ THỌ"));
-    assert!(cell(3, 0).to_string().contains("THỐNG KÊ THỬ NGHIỆM"));
-    // Rows 6–7 (0-based 5–6): the header, criterion numbers under it.
-    assert_eq!(cell(5, 0), s("STT"));
-    assert_eq!(cell(5, 6), s("Tổng số tiêu chí đạt"));
+    assert_eq!(cell(0, 4), s("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(cell(5, 0).to_string().contains("THỐNG KÊ THỬ NGHIỆM"));
+    assert!(cell(6, 0).to_string().starts_with("Kỳ đánh giá: từ ngày "));
+    // Rows 9–10 (0-based 8–9): the header, criterion numbers under
+    // "Tiêu chí"; the column numbers below.
+    assert_eq!(cell(8, 0), s("STT"));
+    assert_eq!(cell(8, 2), s("Tiêu chí"));
+    assert_eq!(cell(8, 6), s("Tổng số tiêu chí đạt"));
     for c in 1..=4 {
-        assert_eq!(cell(6, 1 + c), n(c), "criterion column {c}");
+        assert_eq!(cell(9, 1 + c), s(&c.to_string()), "criterion column {c}");
     }
-    // From row 8 (0-based 7): the units, in the API's order.
+    assert_eq!(cell(10, 7), s("(8)"));
+    // From row 12 (0-based 11): the units, in the API's order.
     let units = stats["units"].as_array().unwrap();
     for (i, (unit, met)) in units.iter().zip(met).enumerate() {
-        let row = 7 + u32::try_from(i).unwrap();
+        let row = 11 + u32::try_from(i).unwrap();
         assert_eq!(cell(row, 0), n(u32::try_from(i).unwrap() + 1));
         assert_eq!(cell(row, 1), s(unit["unit_name"].as_str().unwrap()));
         for c in 1..=4u32 {
@@ -1844,13 +1856,31 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         }
         assert_eq!(cell(row, 6), n(u32::try_from(met.len()).unwrap()));
     }
-    assert_eq!(cell(7, 7), s("Đạt chuẩn NTM"));
-    assert_eq!(cell(8, 7), Data::Empty);
-    // The totals row, last.
-    assert_eq!(cell(11, 1), s("Tổng cộng"));
-    let totals: Vec<Data> = (2..=6).map(|c| cell(11, c)).collect();
+    assert_eq!(cell(11, 7), s("Đạt chuẩn NTM"));
+    assert_eq!(cell(12, 7), Data::Empty);
+    // The totals row, last in the table; the signature block below it.
+    assert_eq!(cell(15, 0), s("TỔNG CỘNG"));
+    let totals: Vec<Data> = (2..=6).map(|c| cell(15, c)).collect();
     assert_eq!(totals, vec![n(3), n(3), n(2), n(1), n(9)]);
-    assert_eq!(sheet.end().map(|(row, _)| row), Some(11));
+    assert_eq!(cell(16, 0), Data::Empty);
+    assert_eq!(cell(17, 0), s("Nơi nhận:"));
+    assert_eq!(cell(17, 4), s("TM. BAN CHỈ ĐẠO"));
+    // The chart's table: the criteria met per unit, the API's figures.
+    let plotted = book.worksheet_range("Biểu đồ").unwrap();
+    assert_eq!(plotted.end(), Some((4, 1)));
+    for (i, unit) in units.iter().enumerate() {
+        let row = 1 + u32::try_from(i).unwrap();
+        assert_eq!(
+            plotted.get_value((row, 0)).cloned(),
+            Some(s(unit["unit_name"].as_str().unwrap()))
+        );
+        assert_eq!(
+            plotted.get_value((row, 1)).cloned(),
+            Some(n(
+                u32::try_from(unit["criteria_met"].as_u64().unwrap()).unwrap()
+            ))
+        );
+    }
 }
 
 async fn out_of_scope_answers_404(app: TestApp) {

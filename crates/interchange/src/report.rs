@@ -17,8 +17,10 @@
 //!    four rows lower, the signer's name on the right.
 //!
 //! An optional native column chart ([`ChartSpec`]) goes on a second sheet
-//! together with the (category, value) pairs of the `Detail` rows it plots,
-//! because those rows need not be contiguous in the report table.
+//! together with the (category, value) pairs of the rows it plots (the
+//! `Detail` rows, or the `Group` rows where the groups are what is
+//! compared), because those rows need not be contiguous in the report
+//! table.
 //!
 //! The workbook is written in `rust_xlsxwriter`'s constant-memory mode, so
 //! rows are written strictly in order and large reports stay cheap.
@@ -84,7 +86,7 @@ pub struct Report {
     /// Recipients listed under *Nơi nhận:*, each written as `- {recipient}`;
     /// empty means no list.
     pub recipients: Vec<String>,
-    /// Optional column chart over the `Detail` rows.
+    /// Optional column chart over the rows of one style.
     pub chart: Option<ChartSpec>,
     /// Worksheet name; empty means [`DEFAULT_SHEET_NAME`]. Excel's rules
     /// apply (at most 31 characters, none of `[]:*?/\`).
@@ -158,7 +160,8 @@ impl Row {
 /// How a row is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RowStyle {
-    /// An ordinary data row; the only rows a chart plots.
+    /// An ordinary data row; the rows a chart plots unless its
+    /// [`ChartSpec::plotted`] says otherwise.
     Detail,
     /// A group heading, bold; put a Roman numeral ([`roman`]) in its first
     /// cell as [`Cell::Text`].
@@ -217,8 +220,8 @@ impl Cell {
     }
 }
 
-/// A native Excel column chart over the report's `Detail` rows, e.g. the
-/// on-time rate per agency. It is drawn on a second sheet,
+/// A native Excel column chart over the report's rows of one style, e.g.
+/// the on-time rate per agency. It is drawn on a second sheet,
 /// [`CHART_SHEET_NAME`], next to a two-column table of the plotted
 /// (category, value) pairs that the chart references.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,6 +233,11 @@ pub struct ChartSpec {
     /// Index (0-based) of the column giving the values; must be an
     /// `Integer`, `Money` or `Rate` column.
     pub value_column: usize,
+    /// The rows plotted, top to bottom: [`RowStyle::Detail`] for most
+    /// reports; [`RowStyle::Group`] where the groups are the things
+    /// compared (the communes of a district's allocation report, each with
+    /// its villages as `Detail` rows under it).
+    pub plotted: RowStyle,
 }
 
 /// Why a report could not be written. Row and column numbers in messages
@@ -911,10 +919,10 @@ fn write_chart_sheet(
     spec: &ChartSpec,
     styles: &Styles,
 ) -> Result<(), ReportError> {
-    let details: Vec<&Row> = report
+    let plotted: Vec<&Row> = report
         .rows
         .iter()
-        .filter(|row| row.style == RowStyle::Detail)
+        .filter(|row| row.style == spec.plotted)
         .collect();
     let category_column = &report.columns[spec.category_column];
     let value_column = &report.columns[spec.value_column];
@@ -925,7 +933,7 @@ fn write_chart_sheet(
     sheet.set_column_width(1, value_column.width.max(12.0))?;
     sheet.write_string_with_format(0, 0, &category_column.header, &styles.header)?;
     sheet.write_string_with_format(0, 1, &value_column.header, &styles.header)?;
-    for (i, data) in details.iter().enumerate() {
+    for (i, data) in plotted.iter().enumerate() {
         let chart_row = Row::new(
             RowStyle::Detail,
             vec![
@@ -935,11 +943,11 @@ fn write_chart_sheet(
         );
         write_row(sheet, &pair, report.amount_unit, styles, i + 1, &chart_row)?;
     }
-    if details.is_empty() {
+    if plotted.is_empty() {
         // Nothing to plot: keep the table header, draw no chart.
         return Ok(());
     }
-    let last = row_num(details.len())?;
+    let last = row_num(plotted.len())?;
     let mut chart = Chart::new(ChartType::Column);
     chart.title().set_name(&spec.title);
     chart.legend().set_hidden();
@@ -1255,6 +1263,7 @@ mod tests {
             title: "Tỷ lệ đúng hạn theo cơ quan".into(),
             category_column: 1,
             value_column: 4,
+            plotted: RowStyle::Detail,
         });
         let bytes = write_xlsx(&report).unwrap();
         // Zip entry names are stored uncompressed.
@@ -1284,6 +1293,7 @@ mod tests {
             title: "x".into(),
             category_column: 1,
             value_column: 1,
+            plotted: RowStyle::Detail,
         });
         assert!(matches!(
             write_xlsx(&report),
@@ -1293,11 +1303,58 @@ mod tests {
             title: "x".into(),
             category_column: 6,
             value_column: 4,
+            plotted: RowStyle::Detail,
         });
         assert!(matches!(
             write_xlsx(&report),
             Err(ReportError::InvalidChart(_))
         ));
+    }
+
+    #[test]
+    fn chart_over_group_rows() {
+        let mut report = sample();
+        // A second group, so that two groups are compared.
+        report.rows.insert(
+            3,
+            Row::new(
+                RowStyle::Group,
+                vec![
+                    Cell::Text(roman(2)),
+                    Cell::Text("Khối huyện".into()),
+                    Cell::Money(2_000_000),
+                    Cell::Money(500_000),
+                    Cell::Rate(Some(2500)),
+                    Cell::Empty,
+                ],
+            ),
+        );
+        report.chart = Some(ChartSpec {
+            title: "Tỷ lệ theo khối".into(),
+            category_column: 1,
+            value_column: 3,
+            plotted: RowStyle::Group,
+        });
+        let bytes = write_xlsx(&report).unwrap();
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"xl/charts/chart1.xml"));
+        let mut book = open(bytes);
+        let r = book.worksheet_range(CHART_SHEET_NAME).unwrap();
+        assert_eq!(at(&r, 0, 1), s("Giải ngân"));
+        // Only the two Group rows, in order; money in the report's unit.
+        assert_eq!(at(&r, 1, 0), s("Khối sở, ngành"));
+        assert_eq!(at(&r, 1, 1), Data::Empty);
+        assert_eq!(at(&r, 2, 0), s("Khối huyện"));
+        assert_eq!(at(&r, 2, 1), Data::Float(0.5));
+        assert_eq!(r.end(), Some((2, 1)));
+
+        // No row of the plotted style: the table without a chart.
+        report.rows.retain(|row| row.style != RowStyle::Group);
+        let bytes = write_xlsx(&report).unwrap();
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(!has(b"xl/charts/chart1.xml"));
+        let r = open(bytes).worksheet_range(CHART_SHEET_NAME).unwrap();
+        assert_eq!(r.end(), Some((0, 1)));
     }
 
     #[test]

@@ -1,22 +1,31 @@
-//! The allocation and disbursement report as the `.xlsx` district and
-//! provincial offices send upward (the layout of the Programme 135 annual
-//! report): national header, title, "Đơn vị tính: triệu đồng", two-row
-//! merged headers (plan and disbursement, each as a total and per
-//! component), the column-number row, TỔNG CỘNG, one Roman-numeral row per
-//! child unit with its own children (villages) numbered under it, the
-//! disbursement rate, and the signature block.
+//! The fund reports as the `.xlsx` district and provincial offices send
+//! upward, both in the official layout of [`interchange::report`]
+//! (national header, title, "Đơn vị tính: triệu đồng", two-row merged
+//! headers, the column-number row, TỔNG CỘNG, Roman-numeral groups, the
+//! signature block):
+//!
+//! * the allocation report (the layout of the Programme 135 annual
+//!   report): plan and disbursement, each as a total and per component,
+//!   one Roman-numeral row per child unit with its own children (villages)
+//!   numbered under it, the disbursement rate; a chart of the rate per
+//!   child unit;
+//! * the disbursement report: one Roman-numeral row per unit holding
+//!   projects, its projects numbered under it with their period, money
+//!   allocated, disbursed and remaining, the rate and the status; a chart
+//!   of the rate per project.
 
 use actix_web::{get, web, HttpResponse};
+use domain::funds as rules;
 use domain::money::AmountUnit;
-use interchange::report::{self, Cell, Column, ColumnKind, Row, RowStyle};
+use interchange::report::{self, Cell, ChartSpec, Column, ColumnKind, Row, RowStyle};
 use persistence::funds::{self as store, FundFilter};
 use persistence::DbConnection;
 
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::routes::funds::{
-    component_with_nested, fund_report, report_filter, BeneficiaryCategory, FundReport,
-    FundReportQuery, Structure,
+    component_with_nested, disbursement_report, fund_report, report_filter, BeneficiaryCategory,
+    FundReport, FundReportQuery, ProjectFunds, Structure,
 };
 use crate::routes::task_stats::{xlsx_response, XlsxFile};
 use crate::routes::tasks::today;
@@ -97,7 +106,7 @@ fn row(style: RowStyle, number: String, f: &Figures, note: &str) -> Row {
         f.code.clone().map_or(Cell::Empty, Cell::Text),
     ];
     cells.extend(money_cells(f));
-    cells.push(Cell::Rate(f.rate_bp.and_then(|r| u64::try_from(r).ok())));
+    cells.push(rate_cell(f.rate_bp));
     cells.push(if note.is_empty() {
         Cell::Empty
     } else {
@@ -140,9 +149,7 @@ pub fn fund_report_xlsx(
     let mut rows = vec![Row::new(RowStyle::Total, {
         let mut cells = vec![Cell::Empty, Cell::Empty, Cell::Empty];
         cells.extend(money_cells(&total));
-        cells.push(Cell::Rate(
-            total.rate_bp.and_then(|r| u64::try_from(r).ok()),
-        ));
+        cells.push(rate_cell(total.rate_bp));
         cells.push(Cell::Empty);
         cells
     })];
@@ -196,11 +203,7 @@ pub fn fund_report_xlsx(
             }
         }
     }
-    let years = if filter.year_from == filter.year_to {
-        format!("năm {}", filter.year_from)
-    } else {
-        format!("giai đoạn {}–{}", filter.year_from, filter.year_to)
-    };
+    let years = years_label(filter.year_from, filter.year_to);
     let as_of = today();
     let money = |header: String, group: String| Column {
         header,
@@ -236,6 +239,7 @@ pub fn fund_report_xlsx(
             columns.push(money(part.label.clone(), group.clone()));
         }
     }
+    let rate_column = columns.len();
     columns.push(Column {
         header: "Tỷ lệ giải ngân (%)".into(),
         group: None,
@@ -252,13 +256,7 @@ pub fn fund_report_xlsx(
     let body = report::Report {
         issuing_body: format!("UBND {unit_name}").to_uppercase(),
         issuing_office: None,
-        place_and_date: report::vietnamese_date_line(
-            unit_name
-                .trim_start_matches("Tỉnh ")
-                .trim_start_matches("Huyện ")
-                .trim_start_matches("Xã "),
-            as_of,
-        ),
+        place_and_date: report::vietnamese_date_line(place_of(&unit_name), as_of),
         title: format!(
             "BÁO CÁO KẾT QUẢ PHÂN BỔ VÀ GIẢI NGÂN VỐN {} {}",
             programme.code,
@@ -271,8 +269,154 @@ pub fn fund_report_xlsx(
         signer_title: "THỦ TRƯỞNG ĐƠN VỊ".into(),
         signer_name: String::new(),
         recipients: vec!["Như trên".into(), "Lưu: VT".into()],
-        chart: None,
+        // The child units are the Roman-numeral rows.
+        chart: Some(ChartSpec {
+            title: "Tỷ lệ giải ngân theo đơn vị (%)".into(),
+            category_column: 1,
+            value_column: rate_column,
+            plotted: RowStyle::Group,
+        }),
         sheet_name: format!("BC {}", filter.year_to),
+    };
+    report::write_xlsx(&body).map_err(ApiError::internal)
+}
+
+/// `"năm 2026"` or `"giai đoạn 2026–2030"`.
+fn years_label(from: i32, to: i32) -> String {
+    if from == to {
+        format!("năm {from}")
+    } else {
+        format!("giai đoạn {from}–{to}")
+    }
+}
+
+/// The place in the date line: the unit's name without its kind.
+fn place_of(unit_name: &str) -> &str {
+    unit_name
+        .trim_start_matches("Tỉnh ")
+        .trim_start_matches("Huyện ")
+        .trim_start_matches("Xã ")
+}
+
+/// A rate cell from the API's basis points.
+fn rate_cell(rate_bp: Option<i64>) -> Cell {
+    Cell::Rate(rate_bp.and_then(|r| u64::try_from(r).ok()))
+}
+
+/// Allocated, disbursed, remaining and rate of a sum of projects.
+fn money_and_rate(allocated: i64, disbursed: i64) -> [Cell; 4] {
+    [
+        Cell::Money(allocated),
+        Cell::Money(disbursed),
+        Cell::Money(rules::remaining(allocated, disbursed)),
+        rate_cell(rules::disbursement_rate(disbursed, allocated).map(|r| r.0)),
+    ]
+}
+
+/// Builds the disbursement workbook for the query's unit: the figures of
+/// [`disbursement_report`], the projects grouped by the unit holding them
+/// (units in alphabetical order, projects in the report's order).
+pub fn disbursement_report_xlsx(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    q: &FundReportQuery,
+) -> ApiResult<Vec<u8>> {
+    let report = disbursement_report(conn, actor, q)?;
+    let programme = store::get_programme(conn, q.programme_id)?;
+    let root = persistence::units::get(conn, q.unit_id)?;
+    let holders: Vec<i64> = report.projects.iter().map(|p| p.project.unit_id).collect();
+    let names = persistence::units::names(conn, &holders)?;
+    let mut groups: Vec<(String, i64)> = Vec::new();
+    for unit in holders {
+        if !groups.iter().any(|(_, u)| *u == unit) {
+            groups.push((names.get(&unit).cloned().unwrap_or_default(), unit));
+        }
+    }
+    groups.sort_by_cached_key(|(name, unit)| (domain::text::fold(name), *unit));
+
+    let lead = |first: Cell, name: &str| vec![first, Cell::Text(name.to_owned()), Cell::Empty];
+    let mut total = vec![Cell::Empty; 5];
+    total.extend(money_and_rate(report.allocated, report.disbursed));
+    total.push(Cell::Empty);
+    let mut rows = vec![Row::new(RowStyle::Total, total)];
+    for (g, (name, unit)) in groups.iter().enumerate() {
+        let projects: Vec<&ProjectFunds> = report
+            .projects
+            .iter()
+            .filter(|p| p.project.unit_id == *unit)
+            .collect();
+        let (allocated, disbursed) = projects.iter().fold((0_i64, 0_i64), |(a, d), p| {
+            (a.saturating_add(p.allocated), d.saturating_add(p.disbursed))
+        });
+        let mut cells = lead(
+            Cell::Text(report::roman(u32::try_from(g + 1).unwrap_or(u32::MAX))),
+            name,
+        );
+        cells.extend([Cell::Empty, Cell::Empty]);
+        cells.extend(money_and_rate(allocated, disbursed));
+        cells.push(Cell::Empty);
+        rows.push(Row::new(RowStyle::Group, cells));
+        for (i, p) in projects.iter().enumerate() {
+            let mut cells = lead(Cell::Text((i + 1).to_string()), &p.project.name);
+            cells[2] = Cell::Text(p.project.investor.clone());
+            cells.push(p.project.start_on.map_or(Cell::Empty, Cell::Date));
+            cells.push(p.project.end_on.map_or(Cell::Empty, Cell::Date));
+            cells.extend([
+                Cell::Money(p.allocated),
+                Cell::Money(p.disbursed),
+                Cell::Money(p.remaining),
+                rate_cell(p.disbursement_rate_bp),
+            ]);
+            cells.push(Cell::Text(p.project.status.label_vi().into()));
+            rows.push(Row::detail(cells));
+        }
+    }
+
+    let years = years_label(report.year_from, report.year_to);
+    let column = |header: &str, group: Option<&str>, width: f64, kind: ColumnKind| Column {
+        header: header.into(),
+        group: group.map(Into::into),
+        width,
+        kind,
+    };
+    let period = Some("Thời gian thực hiện");
+    let money_group = format!("Vốn {years}");
+    let money = Some(money_group.as_str());
+    let columns = vec![
+        column("STT", None, 6.0, ColumnKind::Text),
+        column("Tên dự án", None, 34.0, ColumnKind::Text),
+        column("Chủ đầu tư", None, 18.0, ColumnKind::Text),
+        column("Khởi công", period, 12.0, ColumnKind::Date),
+        column("Hoàn thành", period, 12.0, ColumnKind::Date),
+        column("Được phân bổ", money, 13.0, ColumnKind::Money),
+        column("Đã giải ngân", money, 13.0, ColumnKind::Money),
+        column("Chưa giải ngân", money, 13.0, ColumnKind::Money),
+        column("Tỷ lệ giải ngân (%)", None, 11.0, ColumnKind::Rate),
+        column("Tình trạng", None, 14.0, ColumnKind::Text),
+    ];
+    let body = report::Report {
+        issuing_body: format!("UBND {}", root.name).to_uppercase(),
+        issuing_office: None,
+        place_and_date: report::vietnamese_date_line(place_of(&root.name), today()),
+        title: format!(
+            "BÁO CÁO TÌNH HÌNH GIẢI NGÂN VỐN {} THEO DỰ ÁN {}",
+            programme.code,
+            years.to_uppercase()
+        ),
+        subtitle: Some(format!("{} ({})", programme.name, root.name)),
+        amount_unit: Some(AmountUnit::TrieuDong),
+        columns,
+        rows,
+        signer_title: "THỦ TRƯỞNG ĐƠN VỊ".into(),
+        signer_name: String::new(),
+        recipients: vec!["Như trên".into(), "Lưu: VT".into()],
+        chart: Some(ChartSpec {
+            title: "Tỷ lệ giải ngân theo dự án (%)".into(),
+            category_column: 1,
+            value_column: 8,
+            plotted: RowStyle::Detail,
+        }),
+        sheet_name: format!("Giải ngân {}", report.year_to),
     };
     report::write_xlsx(&body).map_err(ApiError::internal)
 }
@@ -321,5 +465,38 @@ pub async fn export_fund_report_allocation(
     Ok(xlsx_response(
         bytes,
         &format!("phan-bo-giai-ngan-{year}.xlsx"),
+    ))
+}
+
+/// The disbursement report as an `.xlsx` in the official layout: the
+/// projects grouped by the unit holding them, amounts in triệu đồng
+/// converted exactly, a chart of the rate per project (same parameters
+/// and scope as `/fund-reports/disbursement`).
+#[utoipa::path(
+    operation_id = "export_fund_report_disbursement",
+    tag = "funds",
+    security(("bearer" = [])),
+    params(FundReportQuery),
+    responses(
+        (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/fund-reports/disbursement/export.xlsx")]
+pub async fn export_fund_report_disbursement(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<FundReportQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let year = q.year_to.unwrap_or(q.year_from);
+    let bytes = state
+        .db
+        .run(move |conn| disbursement_report_xlsx(conn, &actor, &q))
+        .await?;
+    Ok(xlsx_response(
+        bytes,
+        &format!("giai-ngan-du-an-{year}.xlsx"),
     ))
 }

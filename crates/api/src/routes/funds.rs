@@ -406,6 +406,16 @@ impl ProjectStatus {
             _ => Self::Planned,
         }
     }
+
+    /// What an official report writes.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Planned => "Chưa khởi công",
+            Self::InProgress => "Đang thực hiện",
+            Self::Completed => "Đã hoàn thành",
+            Self::Suspended => "Tạm dừng",
+        }
+    }
 }
 
 impl From<ProjectRow> for Project {
@@ -1647,38 +1657,46 @@ pub async fn fund_report_disbursement(
     let q = query.into_inner();
     let report = state
         .db
-        .run(move |conn| -> ApiResult<DisbursementReport> {
-            let filter = report_filter(conn, &actor, &q)?;
-            let rows = store::project_totals(conn, q.unit_id, &filter)?;
-            let (mut allocated, mut disbursed) = (0_i64, 0_i64);
-            let projects = rows
-                .into_iter()
-                .filter(|(_, a, d)| *a != 0 || *d != 0)
-                .map(|(p, a, d)| {
-                    allocated = allocated.saturating_add(a);
-                    disbursed = disbursed.saturating_add(d);
-                    ProjectFunds {
-                        project: p.into(),
-                        allocated: a,
-                        disbursed: d,
-                        remaining: rules::remaining(a, d),
-                        disbursement_rate_bp: rules::disbursement_rate(d, a).map(|r| r.0),
-                    }
-                })
-                .collect();
-            Ok(DisbursementReport {
-                unit_id: q.unit_id,
-                programme_id: filter.programme_id,
-                year_from: filter.year_from,
-                year_to: filter.year_to,
-                projects,
-                allocated,
-                disbursed,
-                disbursement_rate_bp: rules::disbursement_rate(disbursed, allocated).map(|r| r.0),
-            })
-        })
+        .run(move |conn| disbursement_report(conn, &actor, &q))
         .await?;
     Ok(web::Json(report))
+}
+
+/// The disbursement report of the query's unit (404 outside the caller's
+/// scope): the projects with money in the period, in the order recorded.
+pub fn disbursement_report(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    q: &FundReportQuery,
+) -> ApiResult<DisbursementReport> {
+    let filter = report_filter(conn, actor, q)?;
+    let rows = store::project_totals(conn, q.unit_id, &filter)?;
+    let (mut allocated, mut disbursed) = (0_i64, 0_i64);
+    let projects = rows
+        .into_iter()
+        .filter(|(_, a, d)| *a != 0 || *d != 0)
+        .map(|(p, a, d)| {
+            allocated = allocated.saturating_add(a);
+            disbursed = disbursed.saturating_add(d);
+            ProjectFunds {
+                project: p.into(),
+                allocated: a,
+                disbursed: d,
+                remaining: rules::remaining(a, d),
+                disbursement_rate_bp: rules::disbursement_rate(d, a).map(|r| r.0),
+            }
+        })
+        .collect();
+    Ok(DisbursementReport {
+        unit_id: q.unit_id,
+        programme_id: filter.programme_id,
+        year_from: filter.year_from,
+        year_to: filter.year_to,
+        projects,
+        allocated,
+        disbursed,
+        disbursement_rate_bp: rules::disbursement_rate(disbursed, allocated).map(|r| r.0),
+    })
 }
 
 /// Why a commune or village is covered.

@@ -86,6 +86,7 @@ fn v1(cfg: &mut ServiceConfig) {
         .service(fund_export::export_fund_report_allocation)
         .service(funds::fund_report_allocation)
         .service(funds::fund_warnings)
+        .service(fund_export::export_fund_report_disbursement)
         .service(funds::fund_report_disbursement)
         .service(funds::list_allocations)
         .service(funds::list_disbursements)

@@ -12,13 +12,15 @@ use domain::money::Decimal;
 use domain::ntm::{self as rules, UnitEvaluation};
 use domain::ntm_review::EvaluationStatus;
 use interchange::ntm_matrix::{self, MatrixRow, NtmMatrix};
+use interchange::report;
 use persistence::ntm::{self as store, EvaluationFilter, EvaluationRow};
 use persistence::{units, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ntm_sets::{definition, CriterionDef};
-use super::task_stats::{xlsx_response, XlsxFile};
+use super::task_stats::{home_province, xlsx_response, XlsxFile};
+use super::tasks::today;
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -287,9 +289,11 @@ pub async fn ntm_stats(
     Ok(web::Json(stats))
 }
 
-/// The statistics as the criteria matrix `.xlsx` (units as rows, criteria
-/// as columns with "x" where met, the count met, a totals row), the
-/// layout district and provincial offices exchange.
+/// The statistics as the criteria matrix `.xlsx` in the official layout
+/// (units as rows, criteria as columns with "x" where met, the count met,
+/// the TỔNG CỘNG row, the signature block), the table district and
+/// provincial offices exchange, with a chart of the criteria met per unit
+/// on a second sheet.
 #[utoipa::path(
     operation_id = "export_ntm_stats",
     tag = "ntm",
@@ -312,9 +316,18 @@ pub async fn export_ntm_stats(
         .db
         .run(move |conn| -> ApiResult<Vec<u8>> {
             let (stats, criteria) = compute(conn, &actor, &q)?;
-            let issuer = match q.unit_id {
-                Some(unit) => format!("UBND {}", units::get(conn, unit)?.name.to_uppercase()),
-                None => "ỦY BAN NHÂN DÂN".to_owned(),
+            let (issuer, place) = match q.unit_id {
+                Some(unit) => {
+                    let unit = units::get(conn, unit)?;
+                    (
+                        format!("UBND {}", unit.name.to_uppercase()),
+                        unit.short_name,
+                    )
+                }
+                None => (
+                    "ỦY BAN NHÂN DÂN".to_owned(),
+                    home_province(conn, &actor)?.unwrap_or_default(),
+                ),
             };
             let round = store::get_round(conn, round_id)?;
             let set = store::get_set(conn, round.set_id)?;
@@ -341,7 +354,19 @@ pub async fn export_ntm_stats(
                     })
                     .collect(),
             };
-            ntm_matrix::write(&matrix).map_err(ApiError::internal)
+            let mut sheet = ntm_matrix::matrix_report(&matrix);
+            sheet.subtitle = Some(format!(
+                "Kỳ đánh giá: từ ngày {} đến ngày {}",
+                round.period_from.format("%d/%m/%Y"),
+                round.period_to.format("%d/%m/%Y")
+            ));
+            sheet.place_and_date = report::vietnamese_date_line(&place, today());
+            sheet.signer_title = "TM. BAN CHỈ ĐẠO\nTRƯỞNG BAN".to_owned();
+            sheet.recipients = vec![
+                "Văn phòng Điều phối nông thôn mới (b/c)".to_owned(),
+                "Lưu: VT".to_owned(),
+            ];
+            report::write_xlsx(&sheet).map_err(ApiError::internal)
         })
         .await?;
     Ok(xlsx_response(

@@ -228,7 +228,7 @@ pub async fn task_stats(
 
 /// The province the actor works in (for the report's header): the first
 /// province above the actor's first grant.
-fn home_province(conn: &mut DbConnection, actor: &Actor) -> ApiResult<Option<String>> {
+pub fn home_province(conn: &mut DbConnection, actor: &Actor) -> ApiResult<Option<String>> {
     let Some(grant) = actor.grants.first() else {
         return Ok(None);
     };
@@ -334,6 +334,7 @@ pub fn stats_report(stats: &TaskStats, province: Option<&str>) -> ApiResult<Vec<
             title: "Tỷ lệ hoàn thành đúng hạn".into(),
             category_column: 1,
             value_column: 9,
+            plotted: RowStyle::Detail,
         }),
         sheet_name: "Thống kê nhiệm vụ".into(),
     };
