@@ -12,8 +12,10 @@
 //! count their size change). "Peak" is the most bytes allocated at once in
 //! the measuring process, which holds the file's bytes throughout; "above
 //! the file" subtracts what was allocated before the measured call started
-//! (the file's bytes and the runtime's few allocations). The process's peak
-//! resident set (`VmHWM`) is printed too, for comparison.
+//! (the file's bytes and the runtime's few allocations); "result held" is
+//! what the result keeps allocated afterwards (the import; calamine's
+//! workbook and ranges). The process's peak resident set (`VmHWM`) is
+//! printed too, for comparison.
 //!
 //! ```sh
 //! cargo run --release -p interchange --example import_peak_memory
@@ -53,11 +55,12 @@ fn peak_rss() -> Option<usize> {
 }
 
 /// In the child: reads the file, runs `what` on its bytes, prints
-/// `baseline peak rss` (bytes) on one line.
+/// `baseline peak held rss` (bytes) on one line, `held` being what the
+/// result (the import, or calamine's workbook and ranges) keeps allocated.
 fn measure(what: &str, path: &Path) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let baseline = ALLOCATOR.allocated();
-    match what {
+    let held = match what {
         "import" => {
             let import = legacy_p135::read(&bytes).map_err(|e| e.to_string())?;
             if !import.problems.is_empty() || import.rows.is_empty() {
@@ -67,24 +70,31 @@ fn measure(what: &str, path: &Path) -> Result<(), String> {
                     import.rows.len()
                 ));
             }
+            ALLOCATOR.allocated()
         }
         "calamine" => {
             let mut book =
                 open_workbook_auto_from_rs(Cursor::new(&bytes[..])).map_err(|e| e.to_string())?;
+            let mut ranges = Vec::new();
             for name in book.sheet_names() {
-                let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
-                std::hint::black_box(&range);
+                ranges.push(book.worksheet_range(&name).map_err(|e| e.to_string())?);
             }
+            std::hint::black_box(&ranges);
+            ALLOCATOR.allocated()
         }
         other => return Err(format!("unknown measurement {other}")),
-    }
+    };
     let peak = ALLOCATOR.max_allocated();
-    println!("{baseline} {peak} {}", peak_rss().unwrap_or(0));
+    println!(
+        "{baseline} {peak} {} {}",
+        held.saturating_sub(baseline),
+        peak_rss().unwrap_or(0)
+    );
     Ok(())
 }
 
 /// In the parent: runs one measurement in a child process.
-fn child(what: &str, path: &Path) -> Result<(usize, usize, usize), String> {
+fn child(what: &str, path: &Path) -> Result<(usize, usize, usize, usize), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
         .arg("--measure")
@@ -104,7 +114,7 @@ fn child(what: &str, path: &Path) -> Result<(usize, usize, usize), String> {
         .filter_map(|n| n.parse().ok())
         .collect();
     match numbers[..] {
-        [baseline, peak, rss] => Ok((baseline, peak, rss)),
+        [baseline, peak, held, rss] => Ok((baseline, peak, held, rss)),
         _ => Err(format!("{what}: unexpected output {text:?}")),
     }
 }
@@ -130,17 +140,18 @@ fn run(rows: usize) -> Result<(), String> {
     );
     println!("peak heap (MB = 10^6 bytes), each in a fresh process holding the file's bytes:");
     println!(
-        "  {:<28} {:>10} {:>14} {:>14}",
-        "", "peak heap", "above file", "peak RSS"
+        "  {:<22} {:>10} {:>13} {:>13} {:>13}",
+        "", "peak heap", "above file", "result held", "peak RSS"
     );
-    for (label, (baseline, peak, rss)) in [
+    for (label, (baseline, peak, held, rss)) in [
         ("calamine parse-only", calamine),
         ("legacy_p135::read", import),
     ] {
         println!(
-            "  {label:<28} {:>7.1} MB {:>11.1} MB {:>11.1} MB",
+            "  {label:<22} {:>7.1} MB {:>10.1} MB {:>10.1} MB {:>10.1} MB",
             mb(peak),
             mb(peak.saturating_sub(baseline)),
+            mb(held),
             mb(rss)
         );
     }
