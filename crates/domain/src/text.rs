@@ -814,7 +814,19 @@ fn match_prefix<'a>(name: &'a str, words: &[&str], dot: Dot) -> Option<&'a str> 
 /// returned name is trimmed but otherwise as written.
 pub fn split_unit_prefix(name: &str) -> (Option<UnitPrefix>, &str) {
     let name = name.trim();
+    // The first word, lowered once: only the patterns it can begin are
+    // tried (this runs on every row of a large import).
+    let (first, _) = take_word(name);
+    if first.is_empty() {
+        return (None, name);
+    }
+    let lowered: String = first.nfc().flat_map(char::to_lowercase).collect();
     for (words, dot, kind) in PREFIXES {
+        let Some(head) = words.first() else { continue };
+        let may_begin = lowered == *head || (first.is_ascii() && fold(first) == fold(head));
+        if !may_begin {
+            continue;
+        }
         if let Some(rest) = match_prefix(name, words, *dot) {
             return (Some(*kind), rest);
         }

@@ -851,8 +851,14 @@ fn continues_header(sheet: &Sheet, row: usize) -> bool {
     if merged {
         return true;
     }
+    // A lone text over the table (a title, *Đơn vị tính: …*) is no parent
+    // row: a header row names at least two columns.
+    let texts = (sheet.first_col()..sheet.end_col())
+        .filter(|&c| !sheet.cell(row, c).is_empty())
+        .count();
     let groups = unmerged_groups(sheet, row);
-    !groups.is_empty()
+    texts >= 2
+        && !groups.is_empty()
         && (sheet.first_col()..sheet.end_col())
             .filter(|&c| !sheet.cell(next, c).is_empty())
             .all(|c| groups.contains_key(&c))
@@ -1273,6 +1279,36 @@ mod tests {
         let located = find_table(&[sheet], &specs).unwrap();
         assert_eq!(located.header_rows, (0, 1));
         assert_eq!(located.data_start, 2);
+        assert_eq!(located.columns.get("paid"), Some(&3));
+    }
+
+    #[test]
+    fn a_lone_line_above_the_header_is_not_its_parent_row() {
+        // "Đơn vị tính" alone over a header whose group is merged across
+        // but whose other cells are not merged down.
+        let sheet = Sheet::new(
+            "Sheet1",
+            vec![
+                vec![t("Đơn vị tính: nghìn đồng"), E, E, E],
+                vec![t("STT"), t("Tên xã"), t("Kinh phí"), E],
+                vec![E, E, t("Kế hoạch"), t("Giải ngân")],
+                vec![n(1.0), t("Xã A"), n(10.0), n(5.0)],
+            ],
+            vec![Merge {
+                first_row: 1,
+                first_col: 2,
+                last_row: 1,
+                last_col: 3,
+            }],
+        );
+        let specs = [
+            spec("name", &["Tên xã"], true),
+            spec("planned", &["Kinh phí kế hoạch"], true),
+            spec("paid", &["Kinh phí giải ngân"], true),
+        ];
+        let located = find_table(&[sheet], &specs).unwrap();
+        assert_eq!(located.header_rows, (1, 2));
+        assert_eq!(located.data_start, 3);
         assert_eq!(located.columns.get("paid"), Some(&3));
     }
 
