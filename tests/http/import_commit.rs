@@ -12,6 +12,9 @@ backend_tests!(demo:
     a_rollback_is_refused_while_later_records_rest_on_it,
     task_lists_commit_through_the_directive_rules,
     ntm_matrices_record_results_into_a_round,
+    the_command_line_imports_as_an_account,
+    a_wrong_total_is_reported_and_not_written_unless_accepted,
+    a_commit_reports_its_progress,
 );
 
 fn sample(name: &str) -> Vec<u8> {
@@ -31,22 +34,22 @@ async fn preview(app: &TestApp, token: &str, name: &str, fields: &[(&str, String
     .await
 }
 
-async fn commit(app: &TestApp, token: &str, id: i64, status: u16) -> Value {
+/// `POST /imports/{id}/{step}` (`commit` or `rollback`) answering `status`.
+async fn step(app: &TestApp, token: &str, id: i64, step: &str, status: u16) -> Value {
     TestApp::expect(
-        app.post_as(token, &format!("/api/v1/imports/{id}/commit"), &json!({}))
+        app.post_as(token, &format!("/api/v1/imports/{id}/{step}"), &json!({}))
             .await,
         status,
     )
     .await
 }
 
+async fn commit(app: &TestApp, token: &str, id: i64, status: u16) -> Value {
+    step(app, token, id, "commit", status).await
+}
+
 async fn rollback(app: &TestApp, token: &str, id: i64, status: u16) -> Value {
-    TestApp::expect(
-        app.post_as(token, &format!("/api/v1/imports/{id}/rollback"), &json!({}))
-            .await,
-        status,
-    )
-    .await
+    step(app, token, id, "rollback", status).await
 }
 
 fn codes(issues: &Value) -> Vec<String> {
@@ -569,4 +572,217 @@ async fn ntm_matrices_record_results_into_a_round(app: TestApp) {
     assert_eq!(after["units_evaluated"], 1);
     assert_eq!(after["units"][0]["status"], "draft");
     assert_eq!(after["units"][0]["criteria_met"], 0);
+}
+
+async fn the_command_line_imports_as_an_account(app: TestApp) {
+    app.archivist("luu.tru", &[], "25").await;
+    let blobs = blackbox::test_settings(&app.database).blob_store().unwrap();
+    let args = server::import::ImportArgs {
+        file: workspace_root().join("data/samples/p135_tan-son_2014.xlsx"),
+        username: "luu.tru".into(),
+        kind: None,
+        org_unit_id: None,
+        programme_id: None,
+        source_id: None,
+        round_id: None,
+        commit: true,
+        accept_mismatches: false,
+    };
+    let done = server::import::run(&app.db, &blobs, args.clone())
+        .await
+        .unwrap();
+    assert_eq!(done.status, "committed");
+    let created = &done.result.as_ref().unwrap().created;
+    let villages = expected("p135_tan-son_2014.xlsx")["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| !u["village"].is_null())
+        .count() as u64;
+    assert_eq!(created.get("units"), Some(&villages), "{created:?}");
+    let printed = server::import::describe(&done);
+    assert!(printed.contains("Huyện Tân Sơn"), "{printed}");
+    assert!(printed.contains("48715625000"), "{printed}");
+    // The same file again writes nothing.
+    let again = server::import::run(&app.db, &blobs, args.clone())
+        .await
+        .unwrap();
+    assert!(again.result.as_ref().unwrap().created.is_empty());
+    assert_eq!(again.body.duplicate_of, Some(done.id));
+    // A preview only, as an account that may not import it: refused.
+    let refused = server::import::run(
+        &app.db,
+        &blobs,
+        server::import::ImportArgs {
+            username: "xem.baocao".into(),
+            commit: false,
+            ..args
+        },
+    )
+    .await;
+    assert!(refused.is_err());
+}
+
+/// A Programme 135 report of two communes of Tân Sơn in 2014, typed the
+/// way another office does (disbursed before planned, "Vốn kế hoạch
+/// giao", amounts in nghìn đồng as Vietnamese text), whose TỔNG CỘNG row
+/// overstates the production disbursement.
+fn p135_with_a_wrong_total() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    let merge = rust_xlsxwriter::Format::new();
+    ws.write_string(0, 0, "UBND HUYỆN TÂN SƠN").unwrap();
+    ws.write_string(
+        2,
+        0,
+        "BÁO CÁO PHÂN BỔ VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH 135 NĂM 2014",
+    )
+    .unwrap();
+    ws.write_string(3, 0, "Đơn vị tính: nghìn đồng").unwrap();
+    ws.write_string(4, 0, "STT").unwrap();
+    ws.write_string(4, 1, "Tên xã").unwrap();
+    ws.merge_range(4, 2, 4, 3, "Vốn đã giải ngân", &merge)
+        .unwrap();
+    ws.merge_range(4, 4, 4, 5, "Vốn kế hoạch giao", &merge)
+        .unwrap();
+    for (c, h) in [
+        "Hỗ trợ đầu tư CSHT",
+        "Hỗ trợ PTSX",
+        "Hỗ trợ đầu tư CSHT",
+        "Hỗ trợ PTSX",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write_string(5, 2 + u16::try_from(c).unwrap(), h)
+            .unwrap();
+    }
+    let rows: [(&str, [&str; 4]); 2] = [
+        ("Xã Thu Cúc", ["80.000", "40.000", "100.000", "50.000"]),
+        ("xã Thạch Kiệt", ["150.000", "90.000", "200.000", "100.000"]),
+    ];
+    for (i, (name, amounts)) in rows.into_iter().enumerate() {
+        let row = 6 + u32::try_from(i).unwrap();
+        ws.write_number(row, 0, f64::from(row - 5)).unwrap();
+        ws.write_string(row, 1, name).unwrap();
+        for (c, a) in amounts.into_iter().enumerate() {
+            ws.write_string(row, 2 + u16::try_from(c).unwrap(), a)
+                .unwrap();
+        }
+    }
+    ws.write_string(8, 1, "TỔNG CỘNG").unwrap();
+    for (c, a) in [230_000.0, 999_000.0, 300_000.0, 150_000.0]
+        .into_iter()
+        .enumerate()
+    {
+        ws.write_number(8, 2 + u16::try_from(c).unwrap(), a)
+            .unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn a_wrong_total_is_reported_and_not_written_unless_accepted(app: TestApp) {
+    let token = app.archivist("luu.tru", &[], "25").await;
+    let got = TestApp::expect(
+        app.import(
+            &token,
+            "tan-son-sai-tong.xlsx",
+            p135_with_a_wrong_total(),
+            None,
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(got["kind"], "p135_allocation_report");
+    assert_eq!(got["summary"]["total_planned_dong"], 450_000_000);
+    assert_eq!(got["summary"]["total_disbursed_dong"], 360_000_000);
+    assert_eq!(got["summary"]["total_row_reconciles"], false);
+    let errors = got["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["code"], "total_mismatch");
+    assert_eq!(errors[0]["acceptable"], true);
+    let id = got["id"].as_i64().unwrap();
+    // Not written without the user's word.
+    let refused = commit(&app, &token, id, 422).await;
+    assert_eq!(refused["errors"][0]["code"], "total_mismatch");
+    let plan = &got["plan"];
+    let district = plan["district"]["id"].as_i64().unwrap();
+    let thu_cuc = got["rows"][0]["values"]["commune"]["id"].as_i64().unwrap();
+    assert_eq!(
+        report_row(&app, &token, plan, district, "infrastructure", thu_cuc).await,
+        (0, 0)
+    );
+    // Accepted: the detail rows are written, not the stated total.
+    let done = TestApp::expect(
+        app.post_as(
+            &token,
+            &format!("/api/v1/imports/{id}/commit"),
+            &json!({"accept_mismatches": true}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(done["status"], "committed");
+    assert_eq!(
+        report_row(&app, &token, plan, district, "infrastructure", thu_cuc).await,
+        (100_000_000, 80_000_000)
+    );
+    assert_eq!(
+        report_row(&app, &token, plan, district, "production", thu_cuc).await,
+        (50_000_000, 40_000_000)
+    );
+}
+
+async fn a_commit_reports_its_progress(app: TestApp) {
+    app.archivist("luu.tru", &[], "25").await;
+    let token = app.token("luu.tru").await;
+    let got = preview(&app, &token, "p135_tan-son_2014.xlsx", &[]).await;
+    let id = got["id"].as_i64().unwrap();
+    let components = got["plan"]["components"].as_object().unwrap().len();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let db = app.db.clone();
+    let committed = tokio::task::spawn_blocking(move || {
+        db.write_blocking(|conn| {
+            let user = persistence::identity::find_user_by_username(conn, "luu.tru")?.unwrap();
+            let actor = api::actor::load_actor(
+                conn,
+                auth::jwt::Principal::User(user.id),
+                api::actor::RequestMeta::default(),
+            )?;
+            api::routes::imports::commit_import(
+                conn,
+                &actor,
+                id,
+                &api::routes::imports::CommitBody::default(),
+                &|done, total| recorded.lock().unwrap().push((done, total)),
+            )
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(committed.status, "committed");
+    // One step per component of the programme the report splits into.
+    let want: Vec<(usize, usize)> = (0..components).map(|i| (i, components)).collect();
+    assert_eq!(*seen.lock().unwrap(), want);
+    // Once done, the import reads as committed at 100 %.
+    let read = TestApp::expect(
+        app.get_as(&token, &format!("/api/v1/imports/{id}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(read["status"], "committed");
+    assert_eq!(read["progress"], 100);
+    // The registry turns reports into percents.
+    let progress = api::routes::imports::CommitProgress::default();
+    progress.report(id, 0, 4);
+    assert_eq!(progress.percent(id), Some(0));
+    progress.report(id, 1, 4);
+    assert_eq!(progress.percent(id), Some(25));
+    progress.report(id, 4, 4);
+    assert_eq!(progress.percent(id), Some(100));
+    assert_eq!(progress.percent(id + 1), None);
 }

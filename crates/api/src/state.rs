@@ -54,4 +54,5 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     pub uploads: Arc<Uploads>,
     pub board_cache: Arc<crate::routes::board::BoardCache>,
+    pub import_progress: Arc<crate::routes::imports::CommitProgress>,
 }

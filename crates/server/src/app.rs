@@ -78,6 +78,7 @@ impl Application {
             board_cache: std::sync::Arc::new(BoardCache::new(std::time::Duration::from_secs(
                 settings.server.board_cache_seconds,
             ))),
+            import_progress: std::sync::Arc::default(),
         });
         let spa = Spa::at(settings.server.static_dir.clone());
         if spa.index().is_none() {

@@ -48,6 +48,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import a legacy Excel report: show its preview and, with
+    /// `--commit`, write it (as `POST /api/v1/imports` and its commit).
+    Import(crate::import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +168,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     "nhật ký bị sửa đổi tại dòng {id} (audit chain broken at row {id})"
                 ),
             }
+        }
+        Command::Import(args) => {
+            let db = open_database(&settings).await?;
+            let blobs = settings.blob_store()?;
+            let commit = args.commit;
+            let import = crate::import::run(&db, &blobs, args).await?;
+            print!("{}", crate::import::describe(&import));
+            if !commit && !import.body.errors.is_empty() {
+                anyhow::bail!(
+                    "tệp có lỗi, chưa thể ghi (the file has errors and cannot be committed yet)"
+                );
+            }
+            Ok(())
         }
         Command::Serve { demo } => {
             let db = open_database(&settings).await?;

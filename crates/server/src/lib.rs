@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod seed;

@@ -236,11 +236,14 @@ pub fn commit(
     actor: &Actor,
     import_id: i64,
     preview: &PreviewBody,
+    progress: &dyn Fn(usize, usize),
 ) -> ApiResult<Outcome> {
     let plan: Plan = preview.plan_as()?;
     let mut outcome = Outcome::default();
     let mut directive_ids: Vec<((String, NaiveDate), i64)> = Vec::new();
-    for r in &preview.rows {
+    let total = preview.rows.len();
+    for (done, r) in preview.rows.iter().enumerate() {
+        progress(done, total);
         let record: Record =
             serde_json::from_value(r.values.clone()).map_err(ApiError::internal)?;
         let (Some(lead), Some(date)) = (&record.lead_unit, record.document_date) else {

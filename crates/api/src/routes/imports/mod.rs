@@ -60,7 +60,7 @@ impl ImportKind {
         }
     }
 
-    fn parse(code: &str) -> Option<Self> {
+    pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == code)
     }
 
@@ -289,10 +289,12 @@ impl Outcome {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportPreview {
     pub id: i64,
-    /// `previewed`, `committed` or `rolled_back`.
+    /// `previewed`, `committing` (while a commit runs), `committed` or
+    /// `rolled_back`.
     #[schema(example = "previewed")]
     pub status: String,
-    /// How far reading or committing has come, 0–100.
+    /// How far the running commit has come, 0–100 (100 once read or
+    /// committed).
     pub progress: i32,
     pub sha256: String,
     pub creator_name: String,
@@ -305,7 +307,7 @@ pub struct ImportPreview {
     pub body: PreviewBody,
 }
 
-fn view(row: ImportRow) -> ApiResult<ImportPreview> {
+pub fn view(row: ImportRow) -> ApiResult<ImportPreview> {
     Ok(ImportPreview {
         id: row.id,
         status: row.status,
@@ -477,16 +479,39 @@ pub async fn create_import(
         source_id: id_field(&form.fields, "source_id")?,
         round_id: id_field(&form.fields, "round_id")?,
     };
-    let bytes = form.bytes;
-    let file_name = form.file_name;
+    let preview = preview_upload(
+        &state.db,
+        &state.uploads.store,
+        actor,
+        form.bytes,
+        form.file_name,
+        kind,
+        ctx,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(preview))
+}
+
+/// Reads a legacy report, matches it to the database, stores the file and
+/// records the preview in the import history: the upload's whole path,
+/// shared by `POST /imports` and `server import`.
+#[allow(clippy::too_many_arguments)]
+pub async fn preview_upload(
+    db: &persistence::Db,
+    blobs: &storage::BlobStore,
+    actor: Actor,
+    bytes: Vec<u8>,
+    file_name: String,
+    kind: Option<ImportKind>,
+    ctx: ImportContext,
+) -> ApiResult<ImportPreview> {
     // Reading is CPU work: off the async executor.
     let (read, bytes) = web::block(move || read(&bytes, kind).map(|r| (r, bytes)))
         .await
         .map_err(ApiError::internal)??;
     actor.authorize(read.kind().action(), Target::Global)?;
     let sha = storage::sha256_hex(&bytes);
-    let mut body = state
-        .db
+    let mut body = db
         .run(move |conn| -> ApiResult<PreviewBody> {
             let mut body = match_read(conn, &read, &ctx, file_name)?;
             body.duplicate_of =
@@ -505,7 +530,7 @@ pub async fn create_import(
         );
     }
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let sha256 = state.uploads.store.put(bytes.into()).await.map_err(|e| {
+    let sha256 = blobs.put(bytes.into()).await.map_err(|e| {
         tracing::error!(error = %e, "storing an import failed");
         ApiError::with_detail(
             ErrorCode::ServiceUnavailable,
@@ -513,8 +538,7 @@ pub async fn create_import(
         )
     })?;
     let preview = serde_json::to_string(&body).map_err(ApiError::internal)?;
-    let row = state
-        .db
+    let row = db
         .write(move |conn| -> ApiResult<ImportRow> {
             let row = store::insert(
                 conn,
@@ -545,7 +569,7 @@ pub async fn create_import(
             Ok(row)
         })
         .await?;
-    Ok(HttpResponse::Created().json(view(row)?))
+    view(row)
 }
 
 /// The kinds the actor may import.
@@ -612,7 +636,56 @@ pub async fn get_import(
     if !kinds.contains(&row.kind.as_str()) {
         return Err(ApiError::not_found());
     }
-    Ok(web::Json(view(row)?))
+    let mut import = view(row)?;
+    if let Some(percent) = state.import_progress.percent(id) {
+        import.status = "committing".to_owned();
+        import.progress = percent;
+    }
+    Ok(web::Json(import))
+}
+
+/// How far the commits running in this process have come, by import id.
+/// A commit is one transaction, so its progress cannot be read from the
+/// database until it ends; `GET /imports/{id}` reads it from here.
+#[derive(Debug, Default)]
+pub struct CommitProgress {
+    running: std::sync::Mutex<std::collections::HashMap<i64, i32>>,
+}
+
+impl CommitProgress {
+    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<i64, i32>) -> T) -> T {
+        let mut running = match self.running.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut running)
+    }
+
+    /// Records `done` of `total` records written for import `id`.
+    pub fn report(&self, id: i64, done: usize, total: usize) {
+        let percent = (done.min(total) * 100)
+            .checked_div(total)
+            .map_or(100, |p| i32::try_from(p).unwrap_or(100));
+        self.with(|r| r.insert(id, percent));
+    }
+
+    /// The percent of a running commit, if one runs.
+    pub fn percent(&self, id: i64) -> Option<i32> {
+        self.with(|r| r.get(&id).copied())
+    }
+
+    fn finish(&self, id: i64) {
+        self.with(|r| r.remove(&id));
+    }
+}
+
+/// Clears a commit's progress however it ends.
+struct Running<'a>(&'a CommitProgress, i64);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.finish(self.1);
+    }
 }
 
 /// What a commit may accept.
@@ -634,11 +707,12 @@ fn own_import(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<Impo
 }
 
 /// Commits a preview in the caller's transaction.
-fn commit_import(
+pub fn commit_import(
     conn: &mut DbConnection,
     actor: &Actor,
     id: i64,
     body: &CommitBody,
+    progress: &dyn Fn(usize, usize),
 ) -> ApiResult<ImportRow> {
     let row = own_import(conn, actor, id)?;
     match row.status.as_str() {
@@ -685,9 +759,9 @@ fn commit_import(
         return Err(error);
     }
     let outcome = match preview.kind {
-        ImportKind::P135AllocationReport => p135::commit(conn, actor, id, &preview)?,
-        ImportKind::DirectiveTaskList => directives::commit(conn, actor, id, &preview)?,
-        ImportKind::NtmCriteriaMatrix => ntm::commit(conn, actor, id, &preview)?,
+        ImportKind::P135AllocationReport => p135::commit(conn, actor, id, &preview, progress)?,
+        ImportKind::DirectiveTaskList => directives::commit(conn, actor, id, &preview, progress)?,
+        ImportKind::NtmCriteriaMatrix => ntm::commit(conn, actor, id, &preview, progress)?,
     };
     let result = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
     store::mark_committed(conn, id, &actor.principal.to_string(), &result)?;
@@ -733,9 +807,16 @@ pub async fn commit(
 ) -> ApiResult<web::Json<ImportPreview>> {
     let id = id.into_inner();
     let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let progress = state.import_progress.clone();
     let row = state
         .db
-        .write(move |conn| commit_import(conn, &actor, id, &body))
+        .write(move |conn| {
+            let _running = Running(&progress, id);
+            progress.report(id, 0, 1);
+            commit_import(conn, &actor, id, &body, &|done, total| {
+                progress.report(id, done, total);
+            })
+        })
         .await?;
     Ok(web::Json(view(row)?))
 }

@@ -213,6 +213,7 @@ pub fn commit(
     actor: &Actor,
     import_id: i64,
     preview: &PreviewBody,
+    progress: &dyn Fn(usize, usize),
 ) -> ApiResult<Outcome> {
     let plan: Plan = preview.plan_as()?;
     let round = ntm_store::get_round(conn, plan.round_id)?;
@@ -229,7 +230,9 @@ pub fn commit(
     )?;
     let mut outcome = Outcome::default();
     let mut recorded = Vec::new();
-    for r in &preview.rows {
+    let total = preview.rows.len();
+    for (done, r) in preview.rows.iter().enumerate() {
+        progress(done, total);
         let record: Record =
             serde_json::from_value(r.values.clone()).map_err(ApiError::internal)?;
         let Some(unit) = &record.unit else {

@@ -345,6 +345,7 @@ pub fn commit(
     actor: &Actor,
     import_id: i64,
     preview: &PreviewBody,
+    progress: &dyn Fn(usize, usize),
 ) -> ApiResult<Outcome> {
     let plan: Plan = preview.plan_as()?;
     let mut outcome = Outcome::default();
@@ -371,7 +372,9 @@ pub fn commit(
     }
     let date = NaiveDate::from_ymd_opt(plan.year, 12, 31)
         .ok_or_else(|| ApiError::internal("year out of range"))?;
-    for (component, component_id) in &plan.components {
+    let total = plan.components.len();
+    for (done, (component, component_id)) in plan.components.iter().enumerate() {
+        progress(done, total);
         let key = FundKey {
             programme_id: plan.programme_id,
             year: plan.year,
