@@ -381,6 +381,43 @@ mod tests {
         );
     }
 
+    fn of_kind(mut u: UnitRow, kind: &str) -> UnitRow {
+        u.kind = kind.into();
+        u
+    }
+
+    #[test]
+    fn agencies_by_name_alias_province_suffix_and_committee() {
+        let agencies = Agencies {
+            units: vec![
+                of_kind(unit(10, "Sở Khoa học và Công nghệ", "Sở KH&CN"), "agency"),
+                of_kind(
+                    unit(
+                        11,
+                        "Văn phòng UBND tỉnh Tiền Giang",
+                        "Văn phòng UBND tỉnh Tiền Giang",
+                    ),
+                    "agency",
+                ),
+                of_kind(unit(12, "Huyện Cai Lậy", "Cai Lậy"), "district"),
+                of_kind(unit(13, "Thị xã Cai Lậy", "Cai Lậy"), "district"),
+            ],
+            province: agency_key("Tiền Giang"),
+            aliases: vec![(agency_key("Sở KHCN"), "Sở Khoa học và Công nghệ".into())],
+        };
+        // An administrator's alias gives the full name, which finds the unit.
+        let name = agencies.alias("sở khcn").unwrap();
+        assert_eq!(agencies.find(name, 5).unwrap().id, 10);
+        assert_eq!(agencies.alias("Sở KH-ĐT"), None);
+        // The province's name appended to the unit's is no obstacle.
+        assert_eq!(agencies.find("Văn phòng UBND tỉnh", 5).unwrap().id, 11);
+        // A committee is its unit, the stated kind settling a shared name.
+        assert_eq!(agencies.find("UBND huyện Cai Lậy", 5).unwrap().id, 12);
+        assert_eq!(agencies.find("UBND thị xã Cai Lậy", 5).unwrap().id, 13);
+        let unknown = agencies.find("Sở Y tế", 7).unwrap_err();
+        assert_eq!((unknown.code.as_str(), unknown.row), ("unknown_agency", 7));
+    }
+
     #[test]
     fn structure_dates() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
