@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::resolve::{self, Agencies, UnitRef};
-use super::{ImportContext, ImportKind, Issue, Outcome, PreviewBody, PreviewRow};
+use super::{Draft, ImportContext, ImportKind, Issue, Outcome, PreviewBody};
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::tasks::{
@@ -188,23 +188,17 @@ pub fn preview(
             ));
         }
     }
-    let rows = import
-        .tasks
-        .iter()
-        .zip(&records)
-        .map(|(t, record)| PreviewRow::of(t.row, record, &issues))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(PreviewBody::new(
-        ImportKind::DirectiveTaskList,
+    Draft {
+        kind: ImportKind::DirectiveTaskList,
         file_name,
-        (import.sheet.clone(), import.year, import.issuer.clone()),
+        head: (import.sheet.clone(), import.year, import.issuer.clone()),
         summary,
-        rows,
+        records: import.tasks.iter().map(|r| r.row).zip(&records).collect(),
         issues,
         unit,
-        plan.map(|p| serde_json::to_value(p).map_err(ApiError::internal))
-            .transpose()?,
-    ))
+        plan,
+    }
+    .assemble()
 }
 
 /// The state and completion day a listed status stands for. A task listed

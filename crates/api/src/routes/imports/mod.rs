@@ -212,43 +212,59 @@ pub struct PreviewBody {
     pub errors: Vec<Issue>,
 }
 
-impl PreviewBody {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        kind: ImportKind,
-        file_name: String,
-        head: (String, Option<i32>, Option<String>),
-        summary: Value,
-        rows: Vec<PreviewRow>,
-        mut issues: Vec<Issue>,
-        unit: Option<resolve::UnitRef>,
-        plan: Option<Value>,
-    ) -> Self {
+/// A kind's preview before assembly: what was read and what was found.
+pub struct Draft<'a, R, P> {
+    pub kind: ImportKind,
+    pub file_name: String,
+    /// The sheet, the year and the issuer from the heading.
+    pub head: (String, Option<i32>, Option<String>),
+    pub summary: Value,
+    /// Each record with its sheet row.
+    pub records: Vec<(usize, &'a R)>,
+    pub issues: Vec<Issue>,
+    pub unit: Option<resolve::UnitRef>,
+    pub plan: Option<P>,
+}
+
+impl<R: Serialize, P: Serialize> Draft<'_, R, P> {
+    /// The preview: records with the issues on their rows, errors and
+    /// warnings apart, the plan only when no error must be fixed first.
+    pub fn assemble(self) -> ApiResult<PreviewBody> {
+        let rows = self
+            .records
+            .iter()
+            .map(|(row, record)| PreviewRow::of(*row, record, &self.issues))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let mut issues = self.issues;
         issues.sort_by_key(|i| i.row);
         let (errors, warnings): (Vec<Issue>, Vec<Issue>) =
             issues.into_iter().partition(|i| i.blocking);
-        let (sheet, year, issuer) = head;
-        PreviewBody {
-            kind,
-            file_name,
+        let plan = match self.plan {
+            Some(p) if errors.iter().all(|e| e.acceptable) => {
+                Some(serde_json::to_value(p).map_err(ApiError::internal)?)
+            }
+            _ => None,
+        };
+        let (sheet, year, issuer) = self.head;
+        Ok(PreviewBody {
+            kind: self.kind,
+            file_name: self.file_name,
             sheet,
             year,
             issuer,
-            unit,
+            unit: self.unit,
             context: ImportContext::default(),
-            summary,
-            plan: if errors.iter().any(|e| !e.acceptable) {
-                None
-            } else {
-                plan
-            },
+            summary: self.summary,
+            plan,
             duplicate_of: None,
             rows,
             warnings,
             errors,
-        }
+        })
     }
+}
 
+impl PreviewBody {
     /// The plan as the kind's type.
     pub fn plan_as<T: serde::de::DeserializeOwned>(&self) -> ApiResult<T> {
         let plan = self

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::resolve::{self, UnitRef};
-use super::{ImportContext, ImportKind, Issue, Outcome, PreviewBody, PreviewRow};
+use super::{Draft, ImportContext, ImportKind, Issue, Outcome, PreviewBody};
 use crate::actor::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::funds::{
@@ -296,23 +296,17 @@ pub fn preview(
             "Tiêu đề không ghi năm / the title states no year".into(),
         ));
     }
-    let rows = import
-        .rows
-        .iter()
-        .zip(&records)
-        .map(|(r, record)| PreviewRow::of(r.row, record, &issues))
-        .collect::<ApiResult<Vec<_>>>()?;
-    Ok(PreviewBody::new(
-        ImportKind::P135AllocationReport,
+    Draft {
+        kind: ImportKind::P135AllocationReport,
         file_name,
-        (import.sheet.clone(), import.year, import.issuer.clone()),
+        head: (import.sheet.clone(), import.year, import.issuer.clone()),
         summary,
-        rows,
+        records: import.rows.iter().map(|r| r.row).zip(&records).collect(),
         issues,
         unit,
-        plan.map(|p| serde_json::to_value(p).map_err(ApiError::internal))
-            .transpose()?,
-    ))
+        plan,
+    }
+    .assemble()
 }
 
 fn row_of(import: &P135Import, record: &Record) -> usize {
