@@ -158,6 +158,18 @@ pub async fn read_form(mut form: Multipart, max_bytes: usize) -> ApiResult<Uploa
     })
 }
 
+/// Stores an uploaded file's content and returns its SHA-256 (503 when
+/// the blob store is unreachable).
+pub async fn put_blob(store: &storage::BlobStore, bytes: Vec<u8>) -> ApiResult<String> {
+    store.put(bytes.into()).await.map_err(|e| {
+        tracing::error!(error = %e, "storing an upload failed");
+        ApiError::with_detail(
+            ErrorCode::ServiceUnavailable,
+            "Kho tệp tạm thời không sẵn sàng (file storage unavailable)",
+        )
+    })
+}
+
 /// Upload a file (multipart/form-data, part `file`). Office documents, PDF,
 /// images and archives up to the configured size; the type is read from
 /// the content. The answer's `id` is then given in `attachment_ids` when
@@ -190,13 +202,7 @@ pub async fn upload_attachment(
     let inspected = storage::inspect(&name, &bytes, max_bytes)
         .map_err(|r| upload_error(r.code(), &r.message_vi()))?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let sha256 = state.uploads.store.put(bytes.into()).await.map_err(|e| {
-        tracing::error!(error = %e, "storing an upload failed");
-        ApiError::with_detail(
-            ErrorCode::ServiceUnavailable,
-            "Kho tệp tạm thời không sẵn sàng (file storage unavailable)",
-        )
-    })?;
+    let sha256 = put_blob(&state.uploads.store, bytes).await?;
     let row = state
         .db
         .write(move |conn| -> ApiResult<AttachmentRow> {

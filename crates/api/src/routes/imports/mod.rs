@@ -25,7 +25,7 @@ pub mod resolve;
 
 use persistence::DbConnection;
 
-use super::attachments::{read_form, upload_error};
+use super::attachments::{put_blob, read_form, upload_error};
 use super::ntm_sets::conflict;
 use super::task_stats::{xlsx_response, XlsxFile};
 use crate::actor::Actor;
@@ -546,13 +546,7 @@ pub async fn preview_upload(
         );
     }
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-    let sha256 = blobs.put(bytes.into()).await.map_err(|e| {
-        tracing::error!(error = %e, "storing an import failed");
-        ApiError::with_detail(
-            ErrorCode::ServiceUnavailable,
-            "Kho tệp tạm thời không sẵn sàng (file storage unavailable)",
-        )
-    })?;
+    let sha256 = put_blob(blobs, bytes).await?;
     let preview = serde_json::to_string(&body).map_err(ApiError::internal)?;
     let row = db
         .write(move |conn| -> ApiResult<ImportRow> {
