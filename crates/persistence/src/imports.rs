@@ -32,8 +32,6 @@ pub struct ImportRow {
     pub org_unit_id: Option<i64>,
     /// The context given with the file (programme, round, …) as JSON.
     pub context: String,
-    /// How far reading or committing has come, 0–100.
-    pub progress: i32,
     pub committed_at: Option<NaiveDateTime>,
     pub committed_by: Option<String>,
     pub rolled_back_at: Option<NaiveDateTime>,
@@ -54,7 +52,6 @@ pub struct NewImport {
     pub creator_name: String,
     pub org_unit_id: Option<i64>,
     pub context: String,
-    pub progress: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewImport) -> PersistenceResult<ImportRow> {
@@ -94,33 +91,6 @@ pub fn list(
         .load(conn)?)
 }
 
-/// Records the progress of a running import (0–100).
-pub fn set_progress(conn: &mut DbConnection, id: i64, percent: i32) -> PersistenceResult<()> {
-    affected(
-        diesel::update(imports::table.find(id))
-            .set(imports::progress.eq(percent.clamp(0, 100)))
-            .execute(conn)?,
-    )
-}
-
-/// Replaces the preview (after reading finished) and its status.
-pub fn set_preview(
-    conn: &mut DbConnection,
-    id: i64,
-    status: &str,
-    preview: &str,
-) -> PersistenceResult<()> {
-    affected(
-        diesel::update(imports::table.find(id))
-            .set((
-                imports::status.eq(status),
-                imports::preview.eq(preview),
-                imports::progress.eq(100),
-            ))
-            .execute(conn)?,
-    )
-}
-
 /// Marks an import committed with what it wrote.
 pub fn mark_committed(
     conn: &mut DbConnection,
@@ -135,7 +105,6 @@ pub fn mark_committed(
                 imports::committed_at.eq(Some(Utc::now().naive_utc())),
                 imports::committed_by.eq(Some(by)),
                 imports::result.eq(Some(result)),
-                imports::progress.eq(100),
             ))
             .execute(conn)?,
     )

@@ -506,7 +506,6 @@ diesel::table! {
         created_at -> Timestamp,
         org_unit_id -> Nullable<BigInt>,
         context -> Text,
-        progress -> Integer,
         committed_at -> Nullable<Timestamp>,
         committed_by -> Nullable<Text>,
         rolled_back_at -> Nullable<Timestamp>,

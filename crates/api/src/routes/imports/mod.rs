@@ -327,7 +327,7 @@ pub fn view(row: ImportRow) -> ApiResult<ImportPreview> {
     Ok(ImportPreview {
         id: row.id,
         status: row.status,
-        progress: row.progress,
+        progress: 100,
         sha256: row.sha256,
         creator_name: row.creator_name,
         created_at: row.created_at,
@@ -563,7 +563,6 @@ pub async fn preview_upload(
                     creator_name: actor.name.clone(),
                     org_unit_id: body.unit.as_ref().map(|u| u.id),
                     context: serde_json::to_string(&body.context).map_err(ApiError::internal)?,
-                    progress: 100,
                 },
             )?;
             persistence::audit::append(
