@@ -10,7 +10,6 @@ use domain::tasks::TaskState;
 use interchange::legacy_tasks::{self, DocumentKind, TaskListImport, TaskStatus};
 use persistence::imports::{self as store, Tagged, IMPORTED_EVENT};
 use persistence::tasks::{self as task_store, NewTaskEvent, TaskChanges};
-use persistence::units::UnitRow;
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -62,16 +61,6 @@ fn directive_kind(kind: Option<DocumentKind>) -> DirectiveKind {
         Some(DocumentKind::Decision) => DirectiveKind::Decision,
         Some(DocumentKind::Plan) | None => DirectiveKind::Other,
     }
-}
-
-/// The committee's Office: its agency whose name begins *Văn phòng UBND*
-/// (or *Văn phòng Ủy ban nhân dân*).
-fn office_of(units: &[UnitRow]) -> Option<&UnitRow> {
-    units.iter().find(|u| {
-        let name = domain::text::fold(&u.name);
-        u.kind == "agency"
-            && (name.starts_with("van phong ubnd") || name.starts_with("van phong uy ban nhan dan"))
-    })
 }
 
 pub fn preview(
@@ -129,8 +118,7 @@ pub fn preview(
     match committee {
         Ok(committee) => {
             let agencies = Agencies::load(conn, &committee, on)?;
-            let children = resolve::children_on(conn, committee.id, on)?;
-            match office_of(&children) {
+            match agencies.office() {
                 Some(office) => {
                     plan = Some(Plan {
                         committee: UnitRef::from(&committee),

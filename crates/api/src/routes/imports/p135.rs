@@ -247,12 +247,12 @@ pub fn preview(
         })
         .collect();
     let mut issues: Vec<Issue> = import.problems.iter().map(Issue::from_read).collect();
-    for r in &records {
+    for (row, r) in import.rows.iter().zip(&records) {
         for (key, disbursed) in &r.disbursed_by_component {
             let planned = r.planned_by_component.get(key).copied().unwrap_or(0);
             if *disbursed > planned {
                 issues.push(Issue::blocking(
-                    row_of(import, r),
+                    row.row,
                     "overdisbursed",
                     format!(
                         "\"{}\": giải ngân {disbursed} đồng vượt kế hoạch {planned} đồng ({key}); sổ vốn không cho chi quá số được giao / disbursed more than planned",
@@ -309,14 +309,6 @@ pub fn preview(
     .assemble()
 }
 
-fn row_of(import: &P135Import, record: &Record) -> usize {
-    import
-        .rows
-        .iter()
-        .find(|r| r.name == record.name && r.parent == record.parent)
-        .map_or(1, |r| r.row)
-}
-
 /// One entry the commit writes.
 enum Entry {
     Allocation {
@@ -343,26 +335,24 @@ pub fn commit(
 ) -> ApiResult<Outcome> {
     let plan: Plan = preview.plan_as()?;
     let mut outcome = Outcome::default();
-    let mut rows: Vec<(usize, Record)> = Vec::new();
-    for r in &preview.rows {
-        rows.push((
-            r.row,
-            serde_json::from_value(r.values.clone()).map_err(ApiError::internal)?,
-        ));
-    }
-    // Villages first: every component's entries need them.
+    // Each record with its commune; villages first (every component's
+    // entries need them).
+    let mut rows: Vec<(usize, i64, Record)> = Vec::new();
     let mut village_ids: BTreeMap<usize, i64> = BTreeMap::new();
-    for (row, record) in &rows {
-        let Some(commune) = &record.commune else {
+    for r in &preview.rows {
+        let record: Record =
+            serde_json::from_value(r.values.clone()).map_err(ApiError::internal)?;
+        let Some(commune) = record.commune.as_ref().map(|c| c.id) else {
             return Err(ApiError::internal("a previewed record without its commune"));
         };
         if let Some(v) = &record.village {
-            village_ids.insert(*row, v.id);
+            village_ids.insert(r.row, v.id);
         } else if record.new_village {
-            let id = create_village(conn, actor, import_id, commune.id, &record.name)?;
-            village_ids.insert(*row, id);
+            let id = create_village(conn, actor, import_id, commune, &record.name)?;
+            village_ids.insert(r.row, id);
             outcome.created("units", 1);
         }
+        rows.push((r.row, commune, record));
     }
     let date = NaiveDate::from_ymd_opt(plan.year, 12, 31)
         .ok_or_else(|| ApiError::internal("year out of range"))?;
@@ -377,8 +367,7 @@ pub fn commit(
         };
         let mut to_communes: BTreeMap<i64, (i64, usize)> = BTreeMap::new();
         let mut entries = Vec::new();
-        for (row, record) in &rows {
-            let commune = record.commune.as_ref().map_or(0, |c| c.id);
+        for &(row, commune, ref record) in &rows {
             let planned = record
                 .planned_by_component
                 .get(component)
@@ -389,15 +378,15 @@ pub fn commit(
                 .get(component)
                 .copied()
                 .unwrap_or(0);
-            let sum = to_communes.entry(commune).or_insert((0, *row));
+            let sum = to_communes.entry(commune).or_insert((0, row));
             sum.0 += planned;
-            let spender = match village_ids.get(row) {
+            let spender = match village_ids.get(&row) {
                 Some(&village) => {
                     entries.push(Entry::Allocation {
                         from: Some(commune),
                         to: village,
                         amount: planned,
-                        row: *row,
+                        row,
                     });
                     village
                 }
@@ -406,7 +395,7 @@ pub fn commit(
             entries.push(Entry::Disbursement {
                 unit: spender,
                 amount: disbursed,
-                row: *row,
+                row,
             });
         }
         let mut ordered: Vec<Entry> = to_communes

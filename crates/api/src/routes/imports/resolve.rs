@@ -222,7 +222,10 @@ pub fn children_on(conn: &mut DbConnection, parent: i64, on: NaiveDate) -> ApiRe
 /// Agencies and the committees of units below a province, for matching a
 /// task list's lead and coordinating agencies.
 pub struct Agencies {
-    units: Vec<UnitRow>,
+    /// The committee's agencies.
+    agencies: Vec<UnitRow>,
+    /// The units directly below it (their committees lead tasks too).
+    below: Vec<UnitRow>,
     /// The province's short name folded, for names that append it
     /// (*Văn phòng UBND tỉnh Tiền Giang*).
     province: String,
@@ -232,15 +235,27 @@ pub struct Agencies {
 
 impl Agencies {
     pub fn load(conn: &mut DbConnection, province: &UnitRow, on: NaiveDate) -> ApiResult<Self> {
-        let units = children_on(conn, province.id, on)?;
+        let (agencies, below) = children_on(conn, province.id, on)?
+            .into_iter()
+            .partition(|u| u.kind == "agency");
         let aliases = store::aliases(conn)?
             .into_iter()
             .map(|a| (a.alias_key, a.name))
             .collect();
         Ok(Agencies {
-            units,
+            agencies,
+            below,
             province: agency_key(&province.short_name),
             aliases,
+        })
+    }
+
+    /// The committee's Office: its agency whose name begins *Văn phòng
+    /// UBND* (or *Văn phòng Ủy ban nhân dân*).
+    pub fn office(&self) -> Option<&UnitRow> {
+        self.agencies.iter().find(|u| {
+            let name = fold(&u.name);
+            name.starts_with("van phong ubnd") || name.starts_with("van phong uy ban nhan dan")
         })
     }
 
@@ -260,25 +275,13 @@ impl Agencies {
         if folded.starts_with("ubnd ") {
             // The committee of a unit below: the unit itself.
             let unit_name = name.split_once(' ').map_or(name, |(_, rest)| rest.trim());
-            let below: Vec<UnitRow> = self
-                .units
-                .iter()
-                .filter(|u| u.kind != "agency")
-                .cloned()
-                .collect();
-            return unit_on_row(&below, unit_name, "tỉnh", row).and_then(|u| {
-                self.units
-                    .iter()
-                    .find(|x| x.id == u.id)
-                    .ok_or_else(|| Issue::blocking(row, "unknown_agency", name.to_owned()))
-            });
+            return unit_on_row(&self.below, unit_name, "tỉnh", row);
         }
         let key = agency_key(name);
         let with_province = format!("{key}{}", self.province);
         let found: Vec<&UnitRow> = self
-            .units
+            .agencies
             .iter()
-            .filter(|u| u.kind == "agency")
             .filter(|u| {
                 [u.name.as_str(), u.short_name.as_str()]
                     .into_iter()
@@ -389,7 +392,7 @@ mod tests {
     #[test]
     fn agencies_by_name_alias_province_suffix_and_committee() {
         let agencies = Agencies {
-            units: vec![
+            agencies: vec![
                 of_kind(unit(10, "Sở Khoa học và Công nghệ", "Sở KH&CN"), "agency"),
                 of_kind(
                     unit(
@@ -399,6 +402,8 @@ mod tests {
                     ),
                     "agency",
                 ),
+            ],
+            below: vec![
                 of_kind(unit(12, "Huyện Cai Lậy", "Cai Lậy"), "district"),
                 of_kind(unit(13, "Thị xã Cai Lậy", "Cai Lậy"), "district"),
             ],
@@ -411,6 +416,7 @@ mod tests {
         assert_eq!(agencies.alias("Sở KH-ĐT"), None);
         // The province's name appended to the unit's is no obstacle.
         assert_eq!(agencies.find("Văn phòng UBND tỉnh", 5).unwrap().id, 11);
+        assert_eq!(agencies.office().unwrap().id, 11);
         // A committee is its unit, the stated kind settling a shared name.
         assert_eq!(agencies.find("UBND huyện Cai Lậy", 5).unwrap().id, 12);
         assert_eq!(agencies.find("UBND thị xã Cai Lậy", 5).unwrap().id, 13);
