@@ -6,6 +6,8 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::error::{ErrorCode, FieldError, Problem};
+use crate::routes::funds::Structure;
+use crate::routes::tasks::TaskSortParam;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,7 +33,7 @@ details (`application/problem+json`) with a stable `code`.",
         (name = "notifications", description = "Thông báo trong ứng dụng (in-app notifications)"),
         (name = "admin", description = "Tài khoản dịch vụ, token bảng tin, nhật ký (service accounts, board tokens, audit)")
     ),
-    components(schemas(Problem, ErrorCode, FieldError)),
+    components(schemas(Problem, ErrorCode, FieldError, TaskSortParam, Structure)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -79,4 +81,42 @@ pub fn document_json() -> String {
     let mut text = document().to_pretty_json().unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every `$ref` in `value`.
+    fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    match (key.as_str(), inner) {
+                        ("$ref", Value::String(target)) => out.push(target),
+                        _ => refs(inner, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() -> Result<(), serde_json::Error> {
+        let doc: Value = serde_json::from_str(&super::document_json())?;
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 100, "the document references its schemas");
+        let dangling: Vec<_> = found
+            .into_iter()
+            .filter(|r| {
+                let pointer = r.strip_prefix('#').unwrap_or(r);
+                doc.pointer(pointer).is_none()
+            })
+            .collect();
+        assert!(dangling.is_empty(), "dangling references: {dangling:?}");
+        Ok(())
+    }
 }
