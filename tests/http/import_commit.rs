@@ -15,6 +15,7 @@ backend_tests!(demo:
     the_command_line_imports_as_an_account,
     a_wrong_total_is_reported_and_not_written_unless_accepted,
     a_commit_reports_its_progress,
+    a_grant_on_the_new_province_covers_its_old_districts_money,
 );
 
 fn sample(name: &str) -> Vec<u8> {
@@ -785,4 +786,53 @@ async fn a_commit_reports_its_progress(app: TestApp) {
     progress.report(id, 4, 4);
     assert_eq!(progress.percent(id), Some(100));
     assert_eq!(progress.percent(id + 1), None);
+}
+
+/// After the 2025 reform the fund manager's grant is on today's province;
+/// the 2014 report is of a district closed in 2025. The grant covers the
+/// units merged into the province: the import commits, and the lists and
+/// reports under the grant find what it wrote.
+async fn a_grant_on_the_new_province_covers_its_old_districts_money(app: TestApp) {
+    let name = "p135_tan-son_2014.xlsx";
+    let officer = app.token("xa.tanson").await;
+    let refused = app.import(&officer, name, sample(name), None).await;
+    assert_eq!(
+        refused.status().as_u16(),
+        403,
+        "a commune officer imports no fund report"
+    );
+
+    let token = app.token("von.quanly").await;
+    let first = preview(&app, &token, name, &[]).await;
+    assert_eq!(first["errors"], json!([]));
+    let done = commit(&app, &token, first["id"].as_i64().unwrap(), 200).await;
+    assert_eq!(done["status"], "committed");
+    assert_units_as_expected(&app, &token, &first, &expected(name)).await;
+
+    let year = first["plan"]["year"].as_i64().unwrap();
+    let listed = TestApp::expect(
+        app.get_as(
+            &token,
+            &format!("/api/v1/allocations?year={year}&limit=500"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let communes: Vec<i64> = first["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["values"]["commune"]["id"].as_i64())
+        .collect();
+    let received: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["to_unit_id"].as_i64())
+        .collect();
+    assert!(
+        communes.iter().all(|c| received.contains(c)),
+        "every commune of the old district is in the province's list: {communes:?} in {received:?}"
+    );
 }

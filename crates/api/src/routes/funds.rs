@@ -487,7 +487,7 @@ pub fn register_project(
     actor: &Actor,
     body: &NewProjectBody,
 ) -> ApiResult<Project> {
-    actor.authorize_unit(conn, Action::ManageFunds, body.unit_id)?;
+    actor.authorize_unit_with_heirs(conn, Action::ManageFunds, body.unit_id)?;
     ensure_component(conn, body.programme_id, body.component_id)?;
     if let (Some(start), Some(end)) = (body.start_on, body.end_on) {
         if end < start {
@@ -555,7 +555,10 @@ pub async fn list_fund_projects(
     let programme = query.into_inner().programme_id;
     let rows = state
         .db
-        .run(move |conn| store::list_projects(conn, roots.as_deref(), programme))
+        .run(move |conn| -> ApiResult<_> {
+            let roots = units::with_predecessors(conn, roots)?;
+            Ok(store::list_projects(conn, roots.as_deref(), programme)?)
+        })
         .await?;
     Ok(web::Json(rows.into_iter().map(Project::from).collect()))
 }
@@ -723,7 +726,7 @@ pub fn record_allocation(
     })?;
     match body.from_unit_id {
         Some(from) => {
-            actor.authorize_unit(conn, Action::ManageFunds, from)?;
+            actor.authorize_unit_with_heirs(conn, Action::ManageFunds, from)?;
             let below = to_ancestry.contains(&from)
                 && (to_unit != from || matches!(to, Holder::Project(_)));
             if !below {
@@ -735,7 +738,7 @@ pub fn record_allocation(
                 ));
             }
         }
-        None => actor.authorize_unit(conn, Action::ManageFunds, to_unit)?,
+        None => actor.authorize_unit_with_heirs(conn, Action::ManageFunds, to_unit)?,
     }
     let giver = body.from_unit_id.map(Holder::Unit);
     lock_all(conn, giver.into_iter().chain([to]).collect(), key)?;
@@ -877,7 +880,7 @@ pub async fn adjust_allocation(
                 (None, Holder::Unit(u)) => u,
                 (None, Holder::Project(p)) => store::get_project(conn, p)?.unit_id,
             };
-            actor.authorize_unit(conn, Action::ManageFunds, unit)?;
+            actor.authorize_unit_with_heirs(conn, Action::ManageFunds, unit)?;
             let giver = original.from_unit_id.map(Holder::Unit);
             lock_all(conn, giver.into_iter().chain([to]).collect(), key)?;
             let parent = match giver {
@@ -1050,7 +1053,7 @@ pub fn record_disbursement(
             ))
         }
     };
-    actor.authorize_unit(conn, Action::RecordDisbursements, unit)?;
+    actor.authorize_unit_with_heirs(conn, Action::RecordDisbursements, unit)?;
     lock_all(conn, vec![holder], key)?;
     let balance = store::balance(conn, holder, key)?;
     rules::check_disbursement(&balance, body.amount, body.reversal).map_err(rule_error)?;
@@ -1386,7 +1389,7 @@ pub fn report_filter(
             "Năm cuối trước năm đầu (year_to before year_from)",
         ));
     }
-    actor.authorize_unit(conn, Action::ViewFunds, q.unit_id)?;
+    actor.authorize_unit_with_heirs(conn, Action::ViewFunds, q.unit_id)?;
     store::get_programme(conn, q.programme_id)?;
     let components = store::components(conn, q.programme_id)?;
     let component_ids =
@@ -1532,10 +1535,10 @@ fn ledger_filter(
     let (limit, offset) = crate::paging::Paging::new(q.limit, q.offset).resolve()?;
     let roots = match q.unit_id {
         Some(unit) => {
-            actor.authorize_unit(conn, Action::ViewFunds, unit)?;
+            actor.authorize_unit_with_heirs(conn, Action::ViewFunds, unit)?;
             Some(vec![unit])
         }
-        None => actor.scope_roots(Action::ViewFunds)?,
+        None => units::with_predecessors(conn, actor.scope_roots(Action::ViewFunds)?)?,
     };
     Ok(store::LedgerFilter {
         roots,
@@ -1908,6 +1911,7 @@ pub async fn list_beneficiaries(
         .db
         .run(move |conn| -> ApiResult<Vec<Beneficiary>> {
             store::get_programme(conn, id)?;
+            let roots = units::with_predecessors(conn, roots)?;
             Ok(store::beneficiaries(conn, id, year, roots.as_deref())?
                 .into_iter()
                 .filter_map(|b| {
@@ -1964,7 +1968,7 @@ pub async fn update_fund_project(
         .db
         .write(move |conn| -> ApiResult<Project> {
             let before = store::get_project(conn, id)?;
-            actor.authorize_unit(conn, Action::ManageFunds, before.unit_id)?;
+            actor.authorize_unit_with_heirs(conn, Action::ManageFunds, before.unit_id)?;
             if let (Some(start), Some(end)) = (before.start_on, body.end_on) {
                 if end < start {
                     return Err(field(

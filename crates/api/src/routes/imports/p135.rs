@@ -430,7 +430,7 @@ fn create_village(
     commune_id: i64,
     name: &str,
 ) -> ApiResult<i64> {
-    actor.authorize_unit(conn, domain::access::Action::ManageFunds, commune_id)?;
+    actor.authorize_unit_with_heirs(conn, domain::access::Action::ManageFunds, commune_id)?;
     let commune = units::get(conn, commune_id)?;
     let (prefix, short) = domain::text::split_unit_prefix(name);
     let row = units::insert(
