@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: bench run test test-rust test-frontend check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+.PHONY: bench run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
 
 ## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
 run: frontend-build
@@ -11,13 +11,24 @@ run: frontend-build
 	$(CARGO) run -q -p server -- serve --demo
 
 ## Every test: Rust (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and frontend.
-test: test-rust test-frontend
+test: test-rust test-frontend e2e
 
 test-rust:
 	$(CARGO) test --workspace
 
+## Vitest: components, formatting, the generated API types not stale.
 test-frontend: frontend/node_modules/.installed
 	cd frontend && $(NPM) test
+
+## Playwright drives Debian's Chromium (installed here when missing; no
+## test tool downloads its own browser) against `serve --demo` on a
+## throwaway SQLite database; screenshots land in frontend/test-results/.
+e2e: frontend/node_modules/.installed chromium
+	cd frontend && $(NPM) run e2e
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
 
 ## fmt, clippy with warnings denied, OpenAPI drift, crate-graph rule.
 check: fmt clippy spec-drift deps-check

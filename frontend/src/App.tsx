@@ -1,19 +1,108 @@
-export const PRODUCT_NAME = 'Điều hành số'
-export const PRODUCT_SUBTITLE =
-  'Theo dõi chỉ đạo, vốn chương trình và tiêu chí nông thôn mới'
-export const PRODUCT_SUBTITLE_EN =
-  'Directive, programme-fund and new-rural-development tracking'
+// Providers (query cache, Vietnamese locale for antd and dates, the
+// session) and the routes. The board is outside the sign-in: it reads its
+// token from the address.
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { App as AntApp, ConfigProvider } from 'antd'
+import enUS from 'antd/locale/en_US'
+import viVN from 'antd/locale/vi_VN'
+import dayjs from 'dayjs'
+import 'dayjs/locale/vi'
+import { useTranslation } from 'react-i18next'
+import { BrowserRouter, Route, Routes } from 'react-router'
+import { AuthProvider, useAuth } from './auth/AuthContext'
+import { AppLayout } from './components/AppLayout'
+import { Loading, LoadError } from './components/status'
+import './i18n'
+import { BoardPage } from './pages/BoardPage'
+import { DashboardPage } from './pages/DashboardPage'
+import { FundsPage } from './pages/funds/FundsPage'
+import { ImportsPage } from './pages/imports/ImportsPage'
+import { EvaluationPage } from './pages/ntm/EvaluationPage'
+import { NtmPage } from './pages/ntm/NtmPage'
+import { LoginPage } from './pages/LoginPage'
+import { NewDirectivePage } from './pages/tasks/NewDirectivePage'
+import { TaskListPage } from './pages/tasks/TaskListPage'
+import { TaskPage } from './pages/tasks/TaskPage'
+import { TaskStatsPage } from './pages/tasks/TaskStatsPage'
+import { ApiError } from './api/client'
+
+dayjs.locale('vi')
+
+export function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        retry: (count, error) =>
+          count < 2 && !(error instanceof ApiError && error.problem.status < 500),
+        refetchOnWindowFocus: false,
+      },
+    },
+  })
+}
+
+function SignedIn() {
+  const { session, loading, me } = useAuth()
+  if (!session) return <LoginPage />
+  if (loading) return <Loading />
+  if (!me) return <LoginPage />
+  return (
+    <Routes>
+      <Route element={<AppLayout />}>
+        <Route index element={<DashboardPage />} />
+        <Route path="tasks" element={<TaskListPage />} />
+        <Route path="tasks/:id" element={<TaskPage />} />
+        <Route path="directives/new" element={<NewDirectivePage />} />
+        <Route path="task-stats" element={<TaskStatsPage />} />
+        <Route path="imports" element={<ImportsPage />} />
+        <Route path="funds" element={<FundsPage />} />
+        <Route path="ntm" element={<NtmPage />} />
+        <Route path="ntm/evaluations/:id" element={<EvaluationPage />} />
+        <Route
+          path="*"
+          element={
+            <LoadError
+              error={new ApiError({ type: '/problems/not_found', title: '', status: 404, code: 'not_found' })}
+            />
+          }
+        />
+      </Route>
+    </Routes>
+  )
+}
+
+export function Providers({ children, client }: { children: React.ReactNode; client?: QueryClient }) {
+  const { i18n } = useTranslation()
+  return (
+    <ConfigProvider
+      locale={i18n.language === 'en' ? enUS : viVN}
+      theme={{ token: { colorPrimary: '#b91c1c', borderRadius: 4 } }}
+    >
+      <AntApp>
+        <QueryClientProvider client={client ?? defaultClient}>
+          <AuthProvider>{children}</AuthProvider>
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  )
+}
+
+const defaultClient = makeQueryClient()
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/board" element={<BoardPage />} />
+      <Route path="*" element={<SignedIn />} />
+    </Routes>
+  )
+}
 
 export default function App() {
   return (
-    <main className="app">
-      <header className="app-header">
-        <h1>{PRODUCT_NAME}</h1>
-        <p className="subtitle">{PRODUCT_SUBTITLE}</p>
-        <p className="subtitle-en" lang="en">
-          {PRODUCT_SUBTITLE_EN}
-        </p>
-      </header>
-    </main>
+    <Providers>
+      <BrowserRouter>
+        <AppRoutes />
+      </BrowserRouter>
+    </Providers>
   )
 }

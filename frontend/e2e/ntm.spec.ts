@@ -1,0 +1,52 @@
+// NTM review: the Department of Construction returns the criteria it
+// appraises for Xã Tân Sơn with a reason; the commune sees the reason,
+// corrects the criterion the coordination office returned earlier (the
+// pass/fail follows as it enters), saves and submits again.
+import { expect, test } from '@playwright/test'
+import { screenshot, signIn, signOut } from './helpers'
+
+test.describe.configure({ mode: 'serial' })
+
+const reason = 'Thiếu hồ sơ minh chứng về quy hoạch, đề nghị bổ sung'
+
+test('a department returns its criteria with a reason', async ({ page }) => {
+  await signIn(page, 'soxd.thamdinh')
+  await page.getByRole('link', { name: 'Nông thôn mới' }).click()
+  const awaiting = page.locator('.ant-card').filter({ hasText: 'Chờ tôi thẩm định' })
+  await awaiting.getByRole('link', { name: 'Xã Tân Sơn' }).first().click()
+  await expect(page.getByRole('heading', { name: /Xã Tân Sơn/ })).toBeVisible()
+  await page.getByRole('button', { name: 'Trả lại', exact: true }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Lý do').fill(reason)
+  await dialog.getByRole('button', { name: 'Trả lại', exact: true }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByText(reason).first()).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Trả lại', exact: true })).toHaveCount(0)
+  await screenshot(page, 'ntm-returned')
+  await signOut(page)
+})
+
+test('the commune corrects a returned criterion and submits again', async ({ page }) => {
+  await signIn(page, 'xa.tanson')
+  await page.getByRole('link', { name: 'Nông thôn mới' }).click()
+  await page.getByRole('link', { name: 'Xã Tân Sơn' }).click()
+  await expect(page.getByTestId('evaluation-status')).toHaveText('Bị trả lại')
+  // The department's reason reaches the commune.
+  await expect(page.getByText(reason).first()).toBeVisible()
+
+  await page.getByTestId('criterion-17').click()
+  const input = page.getByRole('combobox', { name: /^17 / })
+  await input.click()
+  await page.locator('.ant-select-item-option[title="Không"]').click()
+  await expect(page.getByTestId('result-17')).toHaveText('Chưa đạt')
+  await input.click()
+  await page.locator('.ant-select-item-option[title="Có"]').click()
+  await expect(page.getByTestId('result-17')).toHaveText('Đạt')
+  await screenshot(page, 'ntm-entry')
+  await page.getByRole('button', { name: 'Lưu' }).first().click()
+  await expect(page.getByText('Đã ghi nhận')).toBeVisible()
+
+  await page.getByRole('button', { name: 'Gửi thẩm định' }).click()
+  await expect(page.getByTestId('evaluation-status')).toHaveText('Đang thẩm định')
+  await expect(page.getByTestId('criterion-17')).not.toContainText('Được sửa')
+})
