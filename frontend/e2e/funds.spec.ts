@@ -20,6 +20,10 @@ const allocated = async (page: Page, unit: string) => {
 
 test('an overdraw is refused on the amount; an allocation within the balance is recorded', async ({ page }) => {
   await signIn(page, 'von.quanly')
+  // The dashboard carries this year's disbursement rate of the province.
+  const card = page.locator('.ant-card').filter({ hasText: 'Giải ngân vốn chương trình năm' })
+  await expect(card).toContainText('Tỉnh Phú Thọ')
+  await expect(card).toContainText('%')
   await page.getByRole('link', { name: 'Vốn chương trình' }).click()
   await page.getByLabel('Năm').fill(String(new Date().getFullYear() - 1))
   await page.getByLabel('Năm').press('Enter')

@@ -50,3 +50,17 @@ test('the commune corrects a returned criterion and submits again', async ({ pag
   await expect(page.getByTestId('evaluation-status')).toHaveText('Đang thẩm định')
   await expect(page.getByTestId('criterion-17')).not.toContainText('Được sửa')
 })
+
+test('the coordinator reads the statistics and the matrix', async ({ page }) => {
+  await signIn(page, 'ntm.dieuphoi')
+  await expect(page.locator('.ant-card').filter({ hasText: 'xã đạt đủ tiêu chí' })).toBeVisible()
+  await page.getByRole('link', { name: 'Nông thôn mới' }).click()
+  await page.getByRole('link', { name: 'Thống kê nông thôn mới' }).click()
+  const matrix = page.getByTestId('ntm-matrix')
+  const row = matrix.getByRole('row').filter({ hasText: 'Xã Tân Sơn' })
+  await expect(row).toBeVisible()
+  // 19 criteria, each met or not.
+  await expect(row.locator('.cell-met, .cell-unmet')).toHaveCount(19)
+  await expect(page.getByText('Số xã được đánh giá')).toBeVisible()
+  await screenshot(page, 'ntm-stats')
+})

@@ -19,6 +19,7 @@ import { FundsPage } from './pages/funds/FundsPage'
 import { ImportsPage } from './pages/imports/ImportsPage'
 import { EvaluationPage } from './pages/ntm/EvaluationPage'
 import { NtmPage } from './pages/ntm/NtmPage'
+import { NtmStatsPage } from './pages/ntm/NtmStatsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NewDirectivePage } from './pages/tasks/NewDirectivePage'
 import { TaskListPage } from './pages/tasks/TaskListPage'
@@ -57,6 +58,7 @@ function SignedIn() {
         <Route path="funds" element={<FundsPage />} />
         <Route path="ntm" element={<NtmPage />} />
         <Route path="ntm/evaluations/:id" element={<EvaluationPage />} />
+        <Route path="ntm/stats" element={<NtmStatsPage />} />
         <Route
           path="*"
           element={

@@ -10,6 +10,8 @@ import { useAuth, type Role } from '../auth/AuthContext'
 import { EmptyState, QueryView } from '../components/status'
 import { CLASSES, TimelinessChart } from '../components/TimelinessChart'
 import { CSS_COLOUR } from '../components/TimelinessTag'
+import { formatDong, formatRate } from '../format'
+import { useLatestRound } from './ntm/NtmPage'
 
 type TaskState = Schemas['TaskState']
 
@@ -68,6 +70,72 @@ function AwaitingReviews() {
   )
 }
 
+/** This year's disbursement rate of the programme over the caller's unit. */
+function FundCard({ unitId }: { unitId: number }) {
+  const { t } = useTranslation()
+  const year = new Date().getFullYear()
+  const programmes = useQuery({
+    queryKey: ['programmes'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/programmes')),
+  })
+  const programme = programmes.data?.[0]
+  const report = useQuery({
+    queryKey: ['fund-report', unitId, programme?.id, year],
+    enabled: programme !== undefined,
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/v1/fund-reports/allocation', {
+          params: { query: { unit_id: unitId, programme_id: programme?.id as number, year_from: year } },
+        }),
+      ),
+  })
+  return (
+    <Card title={t('dashboard.funds', { year })}>
+      <QueryView query={report}>
+        {(data) => (
+          <Link to="/funds">
+            <Statistic
+              title={data.unit_name}
+              value={formatRate(data.total.disbursement_rate_bp)}
+              data-testid="dashboard-fund-rate"
+            />
+            <Typography.Text type="secondary">
+              {formatDong(data.total.disbursed)} / {formatDong(data.total.allocated)}
+            </Typography.Text>
+          </Link>
+        )}
+      </QueryView>
+    </Card>
+  )
+}
+
+/** How many communes meet every criterion in the latest round. */
+function NtmCard() {
+  const { t } = useTranslation()
+  const { latest } = useLatestRound()
+  const stats = useQuery({
+    queryKey: ['ntm-stats', latest],
+    enabled: latest !== undefined,
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/ntm-stats', { params: { query: { round_id: latest as number } } })),
+  })
+  return (
+    <Card title={t('dashboard.ntm')}>
+      <QueryView query={stats}>
+        {(data) => (
+          <Link to={`/ntm/stats?round_id=${data.round_id}`}>
+            <Statistic
+              title={data.round_name}
+              value={data.units_meeting_all}
+              suffix={`/ ${data.units_evaluated} ${t('dashboard.communesMeetingAll')}`}
+            />
+          </Link>
+        )}
+      </QueryView>
+    </Card>
+  )
+}
+
 export function DashboardPage() {
   const { t } = useTranslation()
   const { me, hasRole } = useAuth()
@@ -80,6 +148,10 @@ export function DashboardPage() {
     ...new Set((me?.grants ?? []).flatMap((g) => AWAITING[g.role] ?? [])),
   ]
   const reviews = hasRole('department_appraiser', 'ntm_coordinator')
+  const fundUnit = me?.grants.find((g) =>
+    ['fund_manager', 'committee_leader', 'viewer', 'system_admin'].includes(g.role),
+  )?.unit_id
+  const ntm = hasRole('ntm_coordinator', 'department_appraiser', 'committee_leader', 'viewer', 'commune_officer')
   return (
     <section>
       <Typography.Title level={2}>{t('dashboard.title')}</Typography.Title>
@@ -126,6 +198,16 @@ export function DashboardPage() {
             )}
           </Card>
         </Col>
+        {fundUnit !== undefined && (
+          <Col xs={24} md={12} xl={8}>
+            <FundCard unitId={fundUnit} />
+          </Col>
+        )}
+        {ntm && (
+          <Col xs={24} md={12} xl={8}>
+            <NtmCard />
+          </Col>
+        )}
       </Row>
     </section>
   )

@@ -1,11 +1,11 @@
 // New Rural Development: the evaluations the caller may see, per round,
 // with their status and criteria met; what awaits the caller's appraisal.
-import { DownloadOutlined } from '@ant-design/icons'
+import { BarChartOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
-import { Button, Card, Select, Space, Table, Tag, Typography } from 'antd'
+import { Card, Select, Space, Table, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
 import { Link, useSearchParams } from 'react-router'
-import { api, download, unwrap, type Schemas } from '../../api/client'
+import { api, unwrap, type Schemas } from '../../api/client'
 import { useAuth } from '../../auth/AuthContext'
 import { EmptyState, QueryView } from '../../components/status'
 
@@ -54,16 +54,21 @@ function AwaitingList() {
   )
 }
 
-export function NtmPage() {
-  const { t } = useTranslation()
-  const { hasRole } = useAuth()
-  const [params, setParams] = useSearchParams()
+/** The rounds, and the one opened last (the default where the address names none). */
+export function useLatestRound() {
   const rounds = useQuery({
     queryKey: ['evaluation-rounds'],
     queryFn: async () => unwrap(await api.GET('/api/v1/evaluation-rounds')),
   })
-  // The round opened last, unless the address names one.
   const latest = [...(rounds.data ?? [])].sort((a, b) => b.opens_on.localeCompare(a.opens_on))[0]?.id
+  return { rounds, latest }
+}
+
+export function NtmPage() {
+  const { t } = useTranslation()
+  const { hasRole } = useAuth()
+  const [params, setParams] = useSearchParams()
+  const { rounds, latest } = useLatestRound()
   const roundId = Number(params.get('round_id')) || latest
   const evaluations = useQuery({
     queryKey: ['evaluations', roundId],
@@ -89,14 +94,9 @@ export function NtmPage() {
                 style={{ width: 300 }}
               />
               {roundId && (
-                <Button
-                  icon={<DownloadOutlined />}
-                  onClick={() =>
-                    void download(`/api/v1/ntm-stats/export.xlsx?round_id=${roundId}`, `nong-thon-moi-${roundId}.xlsx`)
-                  }
-                >
-                  {t('common.download')}
-                </Button>
+                <Link to={`/ntm/stats?round_id=${roundId}`}>
+                  <BarChartOutlined /> {t('ntm.statsTitle')}
+                </Link>
               )}
             </Space>
           }
