@@ -3,14 +3,7 @@
 // (the conservation rule, on the amount), and one within it is recorded
 // and shows in the commune's figures.
 import { expect, test, type Page } from '@playwright/test'
-import { screenshot, signIn } from './helpers'
-
-async function choose(page: Page, label: string, option: string, search?: string) {
-  const box = page.getByRole('dialog').getByLabel(label)
-  await box.click()
-  if (search) await box.fill(search)
-  await page.locator(`.ant-select-item-option[title="${option}"]`).click()
-}
+import { pick, screenshot, signIn } from './helpers'
 
 const allocated = async (page: Page, unit: string) => {
   const row = page.getByTestId('fund-report').getByRole('row').filter({ hasText: unit })
@@ -34,13 +27,15 @@ test('an overdraw is refused on the amount; an allocation within the balance is 
 
   await page.getByRole('button', { name: 'Phân bổ vốn' }).click()
   const dialog = page.getByRole('dialog')
-  await choose(page, 'Đơn vị nhận', 'Xã Tân Sơn', 'tan son')
-  await choose(page, 'Nguồn vốn', 'Ngân sách trung ương - vốn đầu tư phát triển')
+  await pick(page, dialog.getByLabel('Đơn vị nhận'), 'Xã Tân Sơn', 'tan son')
+  await pick(page, dialog.getByLabel('Nguồn vốn'), 'Ngân sách trung ương - vốn đầu tư phát triển')
   await dialog.getByLabel('Số tiền (đồng)').fill('900000000000')
   await dialog.getByLabel('Số quyết định').fill('999/QĐ-UBND')
   await dialog.getByRole('button', { name: 'Lưu' }).click()
+  // The conservation rule's refusal, on the amount field.
   const amountError = dialog.locator('.ant-form-item-explain-error')
-  await expect(amountError.first()).toBeVisible()
+  await expect(amountError).toHaveCount(1)
+  await expect(amountError).toContainText('vượt quá số vốn còn lại')
   await expect(dialog.getByRole('alert').first()).toBeVisible()
   await screenshot(page, 'funds-overdraw')
   expect(await allocated(page, 'Xã Tân Sơn')).toBe(before)
@@ -52,4 +47,29 @@ test('an overdraw is refused on the amount; an allocation within the balance is 
   // Drilling into the commune shows its villages.
   await page.getByTestId('fund-report').getByRole('button', { name: 'Xã Tân Sơn' }).click()
   await expect(page.locator('.ant-breadcrumb')).toContainText('Xã Tân Sơn')
+})
+
+test('a programme is defined with its phase and components', async ({ page }) => {
+  await signIn(page, 'von.quanly')
+  await page.getByRole('link', { name: 'Vốn chương trình' }).click()
+  await page.getByRole('link', { name: 'Thiết lập chương trình' }).click()
+  const form = page.locator('.ant-card').filter({ hasText: 'Khai báo chương trình mới' })
+  await form.getByLabel('Mã').first().fill('HT-VUNG-2026')
+  await form.getByLabel('Tên').first().fill('Chương trình hỗ trợ vùng khó khăn 2026–2030')
+  await form.getByRole('button', { name: 'Thêm giai đoạn' }).click()
+  await form.locator('#phases_0_name').fill('Giai đoạn I')
+  await form.locator('#phases_0_start_year').fill('2026')
+  await form.locator('#phases_0_end_year').fill('2030')
+  await form.getByRole('button', { name: 'Thêm nội dung' }).click()
+  await form.locator('#components_0_code').fill('CSHT')
+  await form.locator('#components_0_name').fill('Đầu tư cơ sở hạ tầng')
+  await form.getByRole('button', { name: 'Thêm nội dung' }).click()
+  await form.locator('#components_1_code').fill('CSHT.DT')
+  await form.locator('#components_1_name').fill('Duy tu công trình')
+  await form.locator('#components_1_parent_code').fill('CSHT')
+  await form.getByRole('button', { name: 'Tạo chương trình' }).click()
+  const card = page.getByTestId('programme').filter({ hasText: 'HT-VUNG-2026' })
+  await expect(card).toContainText('Giai đoạn I: 2026–2030')
+  await expect(card).toContainText('↳ Duy tu công trình')
+  await screenshot(page, 'programmes')
 })

@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page } from '@playwright/test'
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -34,4 +34,27 @@ export async function apiToken(request: APIRequestContext, username: string): Pr
 export function typed(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()}`
+}
+
+/** Clicks an option of the drop-down that is open now (antd keeps closed ones in the page). */
+export async function chooseOption(page: Page, title: string | RegExp) {
+  const options = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')
+  const option =
+    typeof title === 'string' ? options.and(page.locator(`[title="${title}"]`)) : options.filter({ hasText: title })
+  await option.first().click()
+}
+
+/**
+ * Picks `option` in the antd select `box` (typing `search` first for remote
+ * searches), and checks that the select shows it; tried again while a
+ * closing drop-down or a late search answer gets in the way.
+ */
+export async function pick(page: Page, box: Locator, option: string, search?: string) {
+  const field = box.locator('xpath=ancestor::*[contains(concat(" ", @class, " "), " ant-select ")][1]')
+  await expect(async () => {
+    await box.click()
+    if (search) await box.fill(search)
+    await chooseOption(page, option)
+    await expect(field).toContainText(option, { timeout: 2000 })
+  }).toPass({ timeout: 30_000 })
 }

@@ -3,7 +3,7 @@
 // corrects the criterion the coordination office returned earlier (the
 // pass/fail follows as it enters), saves and submits again.
 import { expect, test } from '@playwright/test'
-import { screenshot, signIn, signOut } from './helpers'
+import { chooseOption, pick, screenshot, signIn, signOut } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -36,11 +36,9 @@ test('the commune corrects a returned criterion and submits again', async ({ pag
 
   await page.getByTestId('criterion-17').click()
   const input = page.getByRole('combobox', { name: /^17 / })
-  await input.click()
-  await page.locator('.ant-select-item-option[title="Không"]').click()
+  await pick(page, input, 'Không')
   await expect(page.getByTestId('result-17')).toHaveText('Chưa đạt')
-  await input.click()
-  await page.locator('.ant-select-item-option[title="Có"]').click()
+  await pick(page, input, 'Có')
   await expect(page.getByTestId('result-17')).toHaveText('Đạt')
   await screenshot(page, 'ntm-entry')
   await page.getByRole('button', { name: 'Lưu' }).first().click()
@@ -63,4 +61,37 @@ test('the coordinator reads the statistics and the matrix', async ({ page }) => 
   await expect(row.locator('.cell-met, .cell-unmet')).toHaveCount(19)
   await expect(page.getByText('Số xã được đánh giá')).toBeVisible()
   await screenshot(page, 'ntm-stats')
+})
+
+test('the coordinator versions the criteria set, sets a threshold, publishes it and opens a round', async ({ page }) => {
+  await signIn(page, 'ntm.dieuphoi')
+  await page.getByRole('link', { name: 'Nông thôn mới' }).click()
+  await page.getByRole('link', { name: 'Bộ tiêu chí và đợt đánh giá' }).click()
+  const published = page.getByRole('row').filter({ hasText: 'Đã công bố' }).filter({ hasText: 'DỮ LIỆU MẪU' })
+  await published.getByRole('link').click()
+  await page.getByRole('button', { name: 'Sao chép thành phiên bản mới' }).click()
+  await expect(page.getByText('Bản nháp')).toBeVisible()
+
+  // Criterion 10 (income): raise the threshold.
+  await page.getByRole('button', { name: /^10\. / }).click()
+  const target = page.locator('#criteria_9_indicators_0_targets_0_value')
+  await target.fill('60')
+  await page.getByRole('button', { name: 'Lưu' }).click()
+  await expect(page.getByText('Đã ghi nhận')).toBeVisible()
+  await screenshot(page, 'ntm-set-editor')
+  await page.getByRole('button', { name: 'Công bố' }).click()
+  await page.getByRole('button', { name: /OK|Đồng ý/ }).click()
+  await expect(page.getByText('Đã công bố').first()).toBeVisible()
+  await expect(target).toBeDisabled()
+  await expect(target).toHaveValue('60')
+
+  await page.getByRole('link', { name: /Quay lại/ }).click()
+  const form = page.locator('.ant-card').filter({ hasText: 'Mở đợt đánh giá' })
+  await form.getByLabel('Bộ tiêu chí').click()
+  await chooseOption(page, /\(v2\)/)
+  await form.getByLabel('Tên đợt').fill('Đánh giá đột xuất cuối năm')
+  await pick(page, form.getByLabel('Loại đợt'), 'Đột xuất')
+  await pick(page, form.getByRole('combobox', { name: 'Các xã tham gia' }), 'Xã Tân Sơn', 'tan son')
+  await form.getByRole('button', { name: 'Mở đợt' }).click()
+  await expect(page.getByText('Đã mở đợt đánh giá')).toBeVisible()
 })

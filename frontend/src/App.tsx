@@ -13,13 +13,16 @@ import { AuthProvider, useAuth } from './auth/AuthContext'
 import { AppLayout } from './components/AppLayout'
 import { Loading, LoadError } from './components/status'
 import './i18n'
+import { AdminPage } from './pages/admin/AdminPage'
 import { BoardPage } from './pages/BoardPage'
 import { DashboardPage } from './pages/DashboardPage'
 import { FundsPage } from './pages/funds/FundsPage'
+import { ProgrammesPage } from './pages/funds/ProgrammesPage'
 import { ImportsPage } from './pages/imports/ImportsPage'
 import { EvaluationPage } from './pages/ntm/EvaluationPage'
 import { NtmPage } from './pages/ntm/NtmPage'
 import { NtmStatsPage } from './pages/ntm/NtmStatsPage'
+import { SetPage, SetsPage } from './pages/ntm/SetsPage'
 import { LoginPage } from './pages/LoginPage'
 import { NewDirectivePage } from './pages/tasks/NewDirectivePage'
 import { TaskListPage } from './pages/tasks/TaskListPage'
@@ -55,10 +58,14 @@ function SignedIn() {
         <Route path="directives/new" element={<NewDirectivePage />} />
         <Route path="task-stats" element={<TaskStatsPage />} />
         <Route path="imports" element={<ImportsPage />} />
+        <Route path="admin" element={<AdminPage />} />
         <Route path="funds" element={<FundsPage />} />
+        <Route path="funds/programmes" element={<ProgrammesPage />} />
         <Route path="ntm" element={<NtmPage />} />
         <Route path="ntm/evaluations/:id" element={<EvaluationPage />} />
         <Route path="ntm/stats" element={<NtmStatsPage />} />
+        <Route path="ntm/sets" element={<SetsPage />} />
+        <Route path="ntm/sets/:id" element={<SetPage />} />
         <Route
           path="*"
           element={
@@ -77,7 +84,7 @@ export function Providers({ children, client }: { children: React.ReactNode; cli
   return (
     <ConfigProvider
       locale={i18n.language === 'en' ? enUS : viVN}
-      theme={{ token: { colorPrimary: '#b91c1c', borderRadius: 4 } }}
+      theme={{ token: { colorPrimary: '#b91c1c', borderRadius: 4, motion: !reducedMotion } }}
     >
       <AntApp>
         <QueryClientProvider client={client ?? defaultClient}>
@@ -89,6 +96,10 @@ export function Providers({ children, client }: { children: React.ReactNode; cli
 }
 
 const defaultClient = makeQueryClient()
+
+/** People who ask their system for less motion get no animations. */
+const reducedMotion =
+  typeof window !== 'undefined' && window.matchMedia?.('(prefers-reduced-motion: reduce)').matches === true
 
 export function AppRoutes() {
   return (

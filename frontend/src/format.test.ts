@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { fold, formatDate, formatDong, formatMillions, formatRate } from './format'
+import { fold, formatDate, formatDateTime, formatDong, formatMillions, formatRate } from './format'
 
 describe('formatting', () => {
   it('writes dates as dd/mm/yyyy', () => {
     expect(formatDate('2026-11-05')).toBe('05/11/2026')
     expect(formatDate('2026-01-31T17:00:00Z')).toBe('31/01/2026')
     expect(formatDate(null)).toBe('')
+  })
+
+  it('reads timestamps without a zone as UTC', () => {
+    const utc = formatDateTime('2026-11-20T03:05:00Z')
+    expect(formatDateTime('2026-11-20T03:05:00')).toBe(utc)
+    expect(formatDateTime('2026-11-20T03:05:00.123456')).toBe(utc)
+    expect(formatDateTime('2026-11-20T10:05:00+07:00')).toBe(utc)
+    expect(utc).toMatch(/^\d\d\/11\/2026 \d\d:05$/)
   })
 
   it('groups đồng with dots', () => {

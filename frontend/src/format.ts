@@ -15,10 +15,15 @@ export function formatDate(value: string | null | undefined): string {
   return `${d}/${m}/${y}`
 }
 
-/** A timestamp as `05/11/2026 14:03` in the viewer's zone. */
+/**
+ * A timestamp as `05/11/2026 14:03` in the viewer's zone. The API writes
+ * some timestamps in UTC without a zone (`2026-11-20T03:00:00`), which a
+ * browser would read as local time: those are taken as UTC.
+ */
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return ''
-  const at = new Date(value)
+  const zoned = /(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`
+  const at = new Date(zoned)
   if (Number.isNaN(at.getTime())) return value
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${pad(at.getDate())}/${pad(at.getMonth() + 1)}/${at.getFullYear()} ${pad(at.getHours())}:${pad(at.getMinutes())}`

@@ -8,6 +8,7 @@ import {
   FundOutlined,
   LogoutOutlined,
   ScheduleOutlined,
+  SettingOutlined,
   TranslationOutlined,
 } from '@ant-design/icons'
 import { Button, Layout, Menu, Popover, Space, Tag, Typography } from 'antd'
@@ -15,6 +16,7 @@ import { useTranslation } from 'react-i18next'
 import { Link, Outlet, useLocation } from 'react-router'
 import { useAuth } from '../auth/AuthContext'
 import { setLanguage } from '../i18n'
+import { NotificationBell } from './Notifications'
 
 const { Header, Sider, Content } = Layout
 
@@ -45,6 +47,9 @@ export function AppLayout() {
           },
         ]
       : []),
+    ...(hasRole('system_admin', 'committee_leader', 'office_leader', 'agency_leader')
+      ? [{ key: '/admin', icon: <SettingOutlined />, label: <Link to="/admin">{t('nav.admin')}</Link> }]
+      : []),
   ]
   const selected = items
     .map((i) => i.key)
@@ -70,6 +75,7 @@ export function AppLayout() {
       <Layout>
         <Header className="app-header">
           <Space size="middle" wrap>
+            <NotificationBell />
             <Popover content={grants} title={t('auth.roles')} trigger={['hover', 'click']}>
               <Button type="text" data-testid="current-user">
                 {me?.full_name}

@@ -83,14 +83,20 @@ export function ProblemAlert({ error }: { error: unknown }) {
   )
 }
 
-/** Puts the problem's per-field messages on the form's fields of those names. */
+/**
+ * Puts the problem's per-field messages on the form's fields: top-level
+ * names, and nested paths such as `new_unit.name` or `tasks[1].content`.
+ */
 export function setFieldErrors(form: FormInstance, error: unknown) {
   if (!(error instanceof ApiError)) return
-  const errors = error.problem.errors ?? []
-  const names = new Set(Object.keys(form.getFieldsValue()))
-  form.setFields(
-    errors
-      .filter((e) => names.has(e.field))
-      .map((e) => ({ name: e.field, errors: [e.message] })),
-  )
+  const byPath = new Map<string, string[]>()
+  for (const e of error.problem.errors ?? []) {
+    byPath.set(e.field, [...(byPath.get(e.field) ?? []), e.message])
+  }
+  const name = (path: string) =>
+    path
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+  form.setFields([...byPath].map(([path, errors]) => ({ name: name(path), errors })))
 }

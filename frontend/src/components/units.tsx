@@ -77,7 +77,9 @@ export function UnitPicker(props: PickerProps & OneOrMany) {
         else props.onChange?.((v as number | undefined) ?? undefined)
       }}
       options={options}
-      labelRender={props.multiple ? ({ value: v }) => <UnitName id={Number(v)} /> : undefined}
+      labelRender={
+        props.multiple ? ({ label, value: v }) => (label ? <>{label}</> : <UnitName id={Number(v)} />) : undefined
+      }
       loading={search.loading}
       placeholder={placeholder}
       aria-label={ariaLabel ?? placeholder}

@@ -3,7 +3,7 @@
 // rate, a chart of the rate per unit, the Excel report; allocation and
 // disbursement entry with the conservation rule's refusals shown on the
 // amount.
-import { DownloadOutlined, PlusOutlined } from '@ant-design/icons'
+import { DownloadOutlined, PlusOutlined, SettingOutlined } from '@ant-design/icons'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import {
   App,
@@ -23,7 +23,7 @@ import {
 import dayjs, { type Dayjs } from 'dayjs'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { useSearchParams } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { api, download, unwrap, type Schemas } from '../../api/client'
 import { useAuth } from '../../auth/AuthContext'
@@ -361,6 +361,9 @@ export function FundsPage() {
                   max={2100}
                   onChange={(v) => set('year', v ?? undefined)}
                 />
+                <Link to="/funds/programmes">
+                  <SettingOutlined /> {t('programmes.manage')}
+                </Link>
               </Space>
               <Report unitId={unitId} programme={programme} year={year} />
             </Space>

@@ -1,6 +1,6 @@
 // New Rural Development: the evaluations the caller may see, per round,
 // with their status and criteria met; what awaits the caller's appraisal.
-import { BarChartOutlined } from '@ant-design/icons'
+import { BarChartOutlined, SettingOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
 import { Card, Select, Space, Table, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
@@ -93,6 +93,11 @@ export function NtmPage() {
                 options={(rounds.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
                 style={{ width: 300 }}
               />
+              {hasRole('ntm_coordinator', 'system_admin') && (
+                <Link to="/ntm/sets">
+                  <SettingOutlined /> {t('ntmSetup.title')}
+                </Link>
+              )}
               {roundId && (
                 <Link to={`/ntm/stats?round_id=${roundId}`}>
                   <BarChartOutlined /> {t('ntm.statsTitle')}

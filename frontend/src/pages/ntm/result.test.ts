@@ -39,3 +39,15 @@ describe('indicator preview', () => {
     expect(previewResult(indicator({}), null)).toBe('missing')
   })
 })
+
+describe('threshold text', () => {
+  it('becomes the typed target the API takes', async () => {
+    const { targetValue, targetText } = await import('./SetsPage')
+    expect(targetValue('95,5', 'percent')).toEqual({ number: '95.5' })
+    expect(targetValue('có', 'boolean')).toEqual({ bool: true })
+    expect(targetValue('Không', 'boolean')).toEqual({ bool: false })
+    expect(targetValue('Đạt / Tốt /', 'choice')).toEqual({ choice: ['Đạt', 'Tốt'] })
+    expect(targetText({ choice: ['Đạt', 'Tốt'] })).toBe('Đạt / Tốt')
+    expect(targetText(targetValue('45', 'number'))).toBe('45')
+  })
+})
