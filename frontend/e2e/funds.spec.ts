@@ -23,6 +23,8 @@ test('an overdraw is refused on the amount; an allocation within the balance is 
   await expect(page.getByTestId('fund-report')).toContainText('Xã Tân Sơn')
   const before = await allocated(page, 'Xã Tân Sơn')
   expect(before).toBeGreaterThan(0)
+  // The projects below, with their money.
+  await expect(page.getByTestId('project-report')).toContainText('Đường giao thông liên thôn')
   await screenshot(page, 'funds')
 
   await page.getByRole('button', { name: 'Phân bổ vốn' }).click()

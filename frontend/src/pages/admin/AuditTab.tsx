@@ -2,13 +2,13 @@
 // and period (kept in the address); the before and after of each row.
 import { HistoryOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
-import { Button, DatePicker, Descriptions, Input, Select, Space, Table, Tag, Typography } from 'antd'
+import { Button, DatePicker, Descriptions, Space, Tag, Typography } from 'antd'
 import dayjs from 'dayjs'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, unwrap, type Schemas } from '../../api/client'
-import { EmptyState, QueryView } from '../../components/status'
 import { adminVi } from '../../i18n/admin'
+import { FilterSelect, ListTab, PagedTable, SearchFilter } from './lists'
 import { intParam, useParam } from './shared'
 import { formatDateTime } from '../../format'
 
@@ -102,16 +102,14 @@ function ActorPicker({ value, onChange }: { value?: number; onChange: (id: numbe
   const options = (users.data?.items ?? []).map((u) => ({ value: u.id, label: `${u.full_name} (${u.username})` }))
   if (value !== undefined && !options.some((o) => o.value === value)) options.unshift({ value, label: `#${value}` })
   return (
-    <Select<number>
-      allowClear
+    <FilterSelect<number>
+      label={t('admin.audit.actor')}
       showSearch={{ filterOption: false, onSearch: setQ }}
       value={value}
       onChange={(v) => onChange(v ?? undefined)}
       options={options}
       loading={users.isFetching}
-      placeholder={t('admin.audit.actor')}
-      aria-label={t('admin.audit.actor')}
-      style={{ width: 240 }}
+      width={240}
     />
   )
 }
@@ -121,156 +119,135 @@ export function AuditTab() {
   const labels = useLabels()
   const [params, set] = useParam()
   const { page, from, to, query } = auditQuery(params)
-  const log = useQuery({
-    queryKey: ['audit', query],
-    queryFn: async () => unwrap(await api.GET('/api/v1/audit', { params: { query } })),
-    placeholderData: (previous) => previous,
-  })
   return (
-    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-      <Space wrap className="filters">
-        <Select
-          allowClear
-          showSearch={{ optionFilterProp: 'label' }}
-          placeholder={t('admin.audit.entity')}
-          aria-label={t('admin.audit.entity')}
-          value={query.entity}
-          onChange={(v) => set({ entity: v, entity_id: undefined })}
-          options={ENTITIES.map((e) => ({ value: e, label: labels.entity(e) }))}
-          style={{ width: 220 }}
-        />
-        <Input.Search
-          allowClear
-          key={query.entity_id ?? ''}
-          defaultValue={query.entity_id}
-          placeholder={t('admin.audit.entityId')}
-          aria-label={t('admin.audit.entityId')}
-          onSearch={(v) => set({ entity_id: v.trim() })}
-          style={{ width: 190 }}
-        />
-        <Select
-          allowClear
-          showSearch={{ optionFilterProp: 'label' }}
-          placeholder={t('admin.audit.action')}
-          aria-label={t('admin.audit.action')}
-          value={query.action}
-          onChange={(v) => set({ action: v })}
-          options={ACTIONS.filter((a) => actionOf(a, query.entity)).map((a) => ({
-            value: a,
-            label: `${labels.action(a)} (${a})`,
-          }))}
-          style={{ width: 280 }}
-        />
-        <Select
-          allowClear
-          placeholder={t('admin.audit.actorKind')}
-          aria-label={t('admin.audit.actorKind')}
-          value={query.actor_kind}
-          onChange={(v) => set({ actor_kind: v, actor_id: undefined })}
-          options={[
-            { value: 'user', label: t('admin.audit.actorUser') },
-            { value: 'service_account', label: t('admin.audit.actorService') },
-          ]}
-          style={{ width: 190 }}
-        />
-        {query.actor_kind !== 'service_account' && (
-          <ActorPicker
-            value={query.actor_id}
-            onChange={(id) => set({ actor_id: id, actor_kind: id === undefined ? query.actor_kind : 'user' })}
+    <ListTab
+      filters={
+        <>
+          <FilterSelect
+            label={t('admin.audit.entity')}
+            showSearch={{ optionFilterProp: 'label' }}
+            value={query.entity}
+            onChange={(v) => set({ entity: v, entity_id: undefined })}
+            options={ENTITIES.map((e) => ({ value: e, label: labels.entity(e) }))}
+            width={220}
           />
-        )}
-        <DatePicker.RangePicker
-          format="DD/MM/YYYY"
-          aria-label={t('admin.audit.period')}
-          placeholder={[t('admin.audit.from'), t('admin.audit.to')]}
-          value={[from ? dayjs(from) : null, to ? dayjs(to) : null]}
-          allowEmpty={[true, true]}
-          onChange={(range) => set({ from: range?.[0]?.format(DAY), to: range?.[1]?.format(DAY) })}
-        />
-        <Button onClick={() => set({ entity: undefined, entity_id: undefined, action: undefined, actor_kind: undefined, actor_id: undefined, from: undefined, to: undefined })}>
-          {t('common.clear')}
-        </Button>
-      </Space>
-      <QueryView query={log}>
-        {(data) => (
-          <Table<AuditRecord>
-            rowKey="id"
-            size="small"
-            loading={log.isFetching}
-            dataSource={data.items}
-            data-testid="audit"
-            locale={{ emptyText: <EmptyState /> }}
-            scroll={{ x: 1000 }}
-            expandable={{
-              expandedRowRender: (r) => (
-                <Descriptions
-                  size="small"
-                  bordered
-                  column={1}
-                  items={[
-                    { key: 'before', label: t('admin.audit.before'), children: <Json value={r.before} /> },
-                    { key: 'after', label: t('admin.audit.after'), children: <Json value={r.after} /> },
-                    { key: 'request', label: t('admin.audit.requestId'), children: r.request_id ?? '—' },
-                    { key: 'client', label: t('admin.audit.client'), children: r.client_addr ?? '—' },
-                    { key: 'hash', label: t('admin.audit.hash'), children: <Typography.Text code>{r.hash}</Typography.Text> },
-                  ]}
-                />
-              ),
-            }}
-            pagination={{
-              current: page,
-              pageSize: PAGE_SIZE,
-              total: data.total,
-              showSizeChanger: false,
-              showTotal: (count) => t('common.total', { count }),
-              onChange: (p) => set({ page: p === 1 ? undefined : p }),
-            }}
-            columns={[
-              { title: t('admin.audit.at'), dataIndex: 'at', width: 150, render: (at: string) => formatDateTime(at) },
-              {
-                title: t('admin.audit.actor'),
-                dataIndex: 'actor_name',
-                render: (name: string, r: AuditRecord) => (
-                  <Space size={4} wrap>
-                    {name}
-                    {r.actor_kind === 'service_account' && <Tag>{t('admin.audit.actorService')}</Tag>}
-                  </Space>
-                ),
-              },
-              {
-                title: t('admin.audit.action'),
-                dataIndex: 'action',
-                render: (a: string) => (
-                  <Space orientation="vertical" size={0}>
-                    {labels.action(a)}
-                    <Typography.Text type="secondary" code>
-                      {a}
-                    </Typography.Text>
-                  </Space>
-                ),
-              },
-              {
-                title: t('admin.audit.entity'),
-                key: 'entity',
-                render: (_: unknown, r: AuditRecord) => (
-                  <Space size={4}>
-                    <span>{`${labels.entity(r.entity)} #${r.entity_id}`}</span>
-                    <Button
-                      type="text"
-                      size="small"
-                      icon={<HistoryOutlined />}
-                      title={t('admin.audit.historyOf')}
-                      aria-label={`${t('admin.audit.historyOf')}: ${labels.entity(r.entity)} #${r.entity_id}`}
-                      onClick={() => set({ entity: r.entity, entity_id: r.entity_id, action: undefined })}
-                    />
-                  </Space>
-                ),
-              },
-              { title: t('admin.audit.client'), dataIndex: 'client_addr', width: 140, render: (v: string | null) => v ?? '' },
+          <SearchFilter
+            key={query.entity_id ?? ''}
+            value={query.entity_id}
+            label={t('admin.audit.entityId')}
+            onSearch={(v) => set({ entity_id: v })}
+            width={190}
+          />
+          <FilterSelect
+            label={t('admin.audit.action')}
+            showSearch={{ optionFilterProp: 'label' }}
+            value={query.action}
+            onChange={(v) => set({ action: v })}
+            options={ACTIONS.filter((a) => actionOf(a, query.entity)).map((a) => ({
+              value: a,
+              label: `${labels.action(a)} (${a})`,
+            }))}
+            width={280}
+          />
+          <FilterSelect
+            label={t('admin.audit.actorKind')}
+            value={query.actor_kind}
+            onChange={(v) => set({ actor_kind: v, actor_id: undefined })}
+            options={[
+              { value: 'user', label: t('admin.audit.actorUser') },
+              { value: 'service_account', label: t('admin.audit.actorService') },
             ]}
+            width={190}
           />
-        )}
-      </QueryView>
-    </Space>
+          {query.actor_kind !== 'service_account' && (
+            <ActorPicker
+              value={query.actor_id}
+              onChange={(id) => set({ actor_id: id, actor_kind: id === undefined ? query.actor_kind : 'user' })}
+            />
+          )}
+          <DatePicker.RangePicker
+            format="DD/MM/YYYY"
+            aria-label={t('admin.audit.period')}
+            placeholder={[t('admin.audit.from'), t('admin.audit.to')]}
+            value={[from ? dayjs(from) : null, to ? dayjs(to) : null]}
+            allowEmpty={[true, true]}
+            onChange={(range) => set({ from: range?.[0]?.format(DAY), to: range?.[1]?.format(DAY) })}
+          />
+          <Button onClick={() => set({ entity: undefined, entity_id: undefined, action: undefined, actor_kind: undefined, actor_id: undefined, from: undefined, to: undefined })}>
+            {t('common.clear')}
+          </Button>
+        </>
+      }
+    >
+      <PagedTable<AuditRecord>
+        queryKey={['audit', query]}
+        fetch={async () => unwrap(await api.GET('/api/v1/audit', { params: { query } }))}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={(p) => set({ page: p })}
+        size="small"
+        data-testid="audit"
+        scroll={{ x: 1000 }}
+        expandable={{
+          expandedRowRender: (r) => (
+            <Descriptions
+              size="small"
+              bordered
+              column={1}
+              items={[
+                { key: 'before', label: t('admin.audit.before'), children: <Json value={r.before} /> },
+                { key: 'after', label: t('admin.audit.after'), children: <Json value={r.after} /> },
+                { key: 'request', label: t('admin.audit.requestId'), children: r.request_id ?? '—' },
+                { key: 'client', label: t('admin.audit.client'), children: r.client_addr ?? '—' },
+                { key: 'hash', label: t('admin.audit.hash'), children: <Typography.Text code>{r.hash}</Typography.Text> },
+              ]}
+            />
+          ),
+        }}
+        columns={[
+          { title: t('admin.audit.at'), dataIndex: 'at', width: 150, render: (at: string) => formatDateTime(at) },
+          {
+            title: t('admin.audit.actor'),
+            dataIndex: 'actor_name',
+            render: (name: string, r: AuditRecord) => (
+              <Space size={4} wrap>
+                {name}
+                {r.actor_kind === 'service_account' && <Tag>{t('admin.audit.actorService')}</Tag>}
+              </Space>
+            ),
+          },
+          {
+            title: t('admin.audit.action'),
+            dataIndex: 'action',
+            render: (a: string) => (
+              <Space orientation="vertical" size={0}>
+                {labels.action(a)}
+                <Typography.Text type="secondary" code>
+                  {a}
+                </Typography.Text>
+              </Space>
+            ),
+          },
+          {
+            title: t('admin.audit.entity'),
+            key: 'entity',
+            render: (_: unknown, r: AuditRecord) => (
+              <Space size={4}>
+                <span>{`${labels.entity(r.entity)} #${r.entity_id}`}</span>
+                <Button
+                  type="text"
+                  size="small"
+                  icon={<HistoryOutlined />}
+                  title={t('admin.audit.historyOf')}
+                  aria-label={`${t('admin.audit.historyOf')}: ${labels.entity(r.entity)} #${r.entity_id}`}
+                  onClick={() => set({ entity: r.entity, entity_id: r.entity_id, action: undefined })}
+                />
+              </Space>
+            ),
+          },
+          { title: t('admin.audit.client'), dataIndex: 'client_addr', width: 140, render: (v: string | null) => v ?? '' },
+        ]}
+      />
+    </ListTab>
   )
 }

@@ -2,14 +2,15 @@
 // public wall board of an issuing unit): list, create, revoke; the key or
 // token the API answers with is shown once, with copy buttons.
 import { PlusOutlined } from '@ant-design/icons'
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd'
 import { useState, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { absolute, api, unwrap, type Schemas } from '../../api/client'
 import { useAuth, type Role } from '../../auth/AuthContext'
-import { EmptyState, ProblemAlert, QueryView, setFieldErrors } from '../../components/status'
-import { UnitName, UnitPicker } from '../../components/units'
+import { EmptyState, QueryView } from '../../components/status'
+import { UnitName } from '../../components/units'
+import { ConfirmButton, SaveForm, UnitField, useFormSave, useRequired } from './forms'
 import { OneTimeSecret, ROLES, useGrantLabel, useRoleOptions } from './shared'
 import { formatDateTime } from '../../format'
 
@@ -31,35 +32,6 @@ function Status({ revokedAt, active = true }: { revokedAt?: string | null; activ
       </Tag>
     )
   return <Tag color="success">{t('admin.active')}</Tag>
-}
-
-function Revoke({ confirm, onRevoke }: { confirm: string; onRevoke: () => Promise<unknown> }) {
-  const { t } = useTranslation()
-  const { message } = App.useApp()
-  const [busy, setBusy] = useState(false)
-  return (
-    <Popconfirm
-      title={confirm}
-      okText={t('admin.revoke')}
-      cancelText={t('common.cancel')}
-      okButtonProps={{ danger: true }}
-      onConfirm={async () => {
-        setBusy(true)
-        try {
-          await onRevoke()
-          void message.success(t('admin.tokens.revokedDone'))
-        } catch (error) {
-          void message.error((error as Error).message || t('common.error'))
-        } finally {
-          setBusy(false)
-        }
-      }}
-    >
-      <Button size="small" danger loading={busy}>
-        {t('admin.revoke')}
-      </Button>
-    </Popconfirm>
-  )
 }
 
 /** A create dialog: the form, then the secret the API answered with. */
@@ -97,97 +69,102 @@ function CreateDialog({
   )
 }
 
-interface AccountValues {
+/** What a service account and a board token share: a name, dates, a revocation. */
+interface Issued {
+  id: number
   name: string
-  description?: string
-  role: Role
-  unit_id: number
+  active?: boolean
+  created_at: string
+  last_used_at?: string | null
+  revoked_at?: string | null
 }
 
-function ServiceAccounts() {
+/**
+ * A card of issued credentials (`kind`, also the query key and the table's
+ * test id): the list with `columns` first, then the status, the dates and the
+ * revoke button; a create dialog with the form's `fields` that, once saved,
+ * shows the secret the API answered with, once.
+ */
+function IssuedCard<Row extends Issued, Values extends { name: string }>({
+  kind,
+  title,
+  hint,
+  createLabel,
+  scrollX,
+  columns,
+  list,
+  create,
+  revoke,
+  revokeConfirm,
+  formName,
+  initialValues,
+  nameExample,
+  fields,
+  secret,
+}: {
+  kind: string
+  title: string
+  hint: string
+  createLabel: string
+  scrollX: number
+  columns: TableColumnsType<Row>
+  list: () => Promise<Row[]>
+  /** Creates one; its secret. */
+  create: (values: Values) => Promise<string>
+  revoke: (id: number) => Promise<unknown>
+  revokeConfirm: (row: Row) => string
+  formName: string
+  initialValues?: Partial<Values>
+  /** The name field's placeholder. */
+  nameExample: string
+  /** The form's fields after the name. */
+  fields: ReactNode
+  secret: (value: string) => ReactNode
+}) {
   const { t } = useTranslation()
+  const { text } = useRequired()
   const queryClient = useQueryClient()
-  const label = useGrantLabel()
-  const roles = useRoleOptions(ROLES)
   const [open, setOpen] = useState(false)
-  const [key, setKey] = useState<string | null>(null)
-  const [form] = Form.useForm<AccountValues>()
-  const accounts = useQuery({
-    queryKey: ['service-accounts'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/service-accounts')),
-  })
-  const create = useMutation({
-    mutationFn: async (v: AccountValues) =>
-      unwrap(
-        await api.POST('/api/v1/service-accounts', {
-          body: { name: v.name.trim(), description: v.description?.trim() ?? '', role: v.role, unit_id: v.unit_id },
-        }),
-      ),
-    onSuccess: (created) => {
-      void queryClient.invalidateQueries({ queryKey: ['service-accounts'] })
-      setKey(created.key)
-    },
-    onError: (error) => setFieldErrors(form, error),
+  const [created, setCreated] = useState<string | null>(null)
+  const rows = useQuery({ queryKey: [kind], queryFn: list })
+  const { form, save } = useFormSave({
+    mutationFn: create,
+    invalidate: [[kind]],
+    onSaved: (secret) => setCreated(secret),
   })
   const close = () => {
     setOpen(false)
-    setKey(null)
-    create.reset()
+    setCreated(null)
+    save.reset()
     form.resetFields()
-  }
-  const revoke = async (id: number) => {
-    unwrap(await api.POST('/api/v1/service-accounts/{id}/revoke', { params: { path: { id } } }))
-    await queryClient.invalidateQueries({ queryKey: ['service-accounts'] })
   }
   return (
     <Card
-      title={t('admin.tokens.serviceAccounts')}
+      title={title}
       extra={
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>
-          {t('admin.tokens.createAccount')}
+          {createLabel}
         </Button>
       }
     >
-      <Typography.Paragraph type="secondary">{t('admin.tokens.serviceAccountsHint')}</Typography.Paragraph>
-      <QueryView query={accounts}>
-        {(rows) => (
-          <Table<ServiceAccount>
+      <Typography.Paragraph type="secondary">{hint}</Typography.Paragraph>
+      <QueryView query={rows}>
+        {(data) => (
+          <Table<Row>
             rowKey="id"
             size="small"
-            dataSource={rows}
-            data-testid="service-accounts"
-            pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+            dataSource={data}
+            data-testid={kind}
+            pagination={data.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
             locale={{ emptyText: <EmptyState /> }}
-            scroll={{ x: 900 }}
+            scroll={{ x: scrollX }}
             columns={[
-              {
-                title: t('admin.tokens.name'),
-                dataIndex: 'name',
-                render: (name: string, a: ServiceAccount) => (
-                  <Space orientation="vertical" size={0}>
-                    <strong>{name}</strong>
-                    {a.description && <Typography.Text type="secondary">{a.description}</Typography.Text>}
-                  </Space>
-                ),
-              },
-              {
-                title: t('admin.tokens.grants'),
-                dataIndex: 'grants',
-                render: (_: unknown, a: ServiceAccount) => (
-                  <Space orientation="vertical" size={0}>
-                    {a.grants.map((g) => (
-                      <span key={g.id}>
-                        <Tag>{label(g)}</Tag> {g.unit_name}
-                      </span>
-                    ))}
-                  </Space>
-                ),
-              },
+              ...columns,
               {
                 title: t('admin.status'),
                 key: 'status',
                 width: 200,
-                render: (_: unknown, a: ServiceAccount) => <Status revokedAt={a.revoked_at} active={a.active} />,
+                render: (_: unknown, r: Row) => <Status revokedAt={r.revoked_at} active={r.active} />,
               },
               { title: t('admin.createdAt'), dataIndex: 'created_at', width: 150, render: (v: string) => formatDateTime(v) },
               {
@@ -200,11 +177,16 @@ function ServiceAccounts() {
                 title: t('admin.actions'),
                 key: 'revoke',
                 width: 110,
-                render: (_: unknown, a: ServiceAccount) =>
-                  a.active && !a.revoked_at ? (
-                    <Revoke
-                      confirm={t('admin.tokens.revokeAccountConfirm', { name: a.name })}
-                      onRevoke={() => revoke(a.id)}
+                render: (_: unknown, r: Row) =>
+                  r.active !== false && !r.revoked_at ? (
+                    <ConfirmButton
+                      label={t('admin.revoke')}
+                      confirm={revokeConfirm(r)}
+                      action={async () => {
+                        await revoke(r.id)
+                        await queryClient.invalidateQueries({ queryKey: [kind] })
+                      }}
+                      done={t('admin.tokens.revokedDone')}
                     />
                   ) : null,
               },
@@ -212,49 +194,91 @@ function ServiceAccounts() {
           />
         )}
       </QueryView>
-      <CreateDialog
-        open={open}
-        title={t('admin.tokens.createAccount')}
-        onClose={close}
-        secret={
-          key === null ? null : (
-            <OneTimeSecret items={[{ label: t('admin.tokens.accountKey'), value: key, hint: t('admin.tokens.accountKeyHint') }]} />
-          )
-        }
-      >
-        <Form<AccountValues>
-          form={form}
-          name="create-service-account"
-          layout="vertical"
-          initialValues={{ role: 'viewer' }}
-          onFinish={(v) => create.mutate(v)}
-        >
-          <ProblemAlert error={create.error} />
-          <Form.Item
-            name="name"
-            label={t('admin.tokens.name')}
-            rules={[{ required: true, whitespace: true, message: t('admin.required') }]}
-          >
-            <Input placeholder="Cổng dịch vụ công tỉnh" />
+      <CreateDialog open={open} title={createLabel} onClose={close} secret={created === null ? null : secret(created)}>
+        <SaveForm form={form} save={save} name={formName} initialValues={initialValues} onCancel={close}>
+          <Form.Item name="name" label={t('admin.tokens.name')} rules={text}>
+            <Input placeholder={nameExample} />
           </Form.Item>
+          {fields}
+        </SaveForm>
+      </CreateDialog>
+    </Card>
+  )
+}
+
+interface AccountValues {
+  name: string
+  description?: string
+  role: Role
+  unit_id: number
+}
+
+function ServiceAccounts() {
+  const { t } = useTranslation()
+  const { choice } = useRequired()
+  const label = useGrantLabel()
+  const roles = useRoleOptions(ROLES)
+  return (
+    <IssuedCard<ServiceAccount, AccountValues>
+      kind="service-accounts"
+      title={t('admin.tokens.serviceAccounts')}
+      hint={t('admin.tokens.serviceAccountsHint')}
+      createLabel={t('admin.tokens.createAccount')}
+      scrollX={900}
+      columns={[
+        {
+          title: t('admin.tokens.name'),
+          dataIndex: 'name',
+          render: (name: string, a: ServiceAccount) => (
+            <Space orientation="vertical" size={0}>
+              <strong>{name}</strong>
+              {a.description && <Typography.Text type="secondary">{a.description}</Typography.Text>}
+            </Space>
+          ),
+        },
+        {
+          title: t('admin.tokens.grants'),
+          dataIndex: 'grants',
+          render: (_: unknown, a: ServiceAccount) => (
+            <Space orientation="vertical" size={0}>
+              {a.grants.map((g) => (
+                <span key={g.id}>
+                  <Tag>{label(g)}</Tag> {g.unit_name}
+                </span>
+              ))}
+            </Space>
+          ),
+        },
+      ]}
+      list={async () => unwrap(await api.GET('/api/v1/service-accounts'))}
+      create={async (v) => {
+        const created = unwrap(
+          await api.POST('/api/v1/service-accounts', {
+            body: { name: v.name.trim(), description: v.description?.trim() ?? '', role: v.role, unit_id: v.unit_id },
+          }),
+        )
+        return created.key
+      }}
+      revoke={async (id) => unwrap(await api.POST('/api/v1/service-accounts/{id}/revoke', { params: { path: { id } } }))}
+      revokeConfirm={(a) => t('admin.tokens.revokeAccountConfirm', { name: a.name })}
+      formName="create-service-account"
+      initialValues={{ role: 'viewer' }}
+      nameExample="Cổng dịch vụ công tỉnh"
+      fields={
+        <>
           <Form.Item name="description" label={t('admin.tokens.description')}>
             <Input.TextArea rows={2} />
           </Form.Item>
-          <Form.Item name="role" label={t('admin.tokens.role')} rules={[{ required: true, message: t('admin.required') }]}>
+          <Form.Item name="role" label={t('admin.tokens.role')} rules={choice}>
             <Select options={roles} showSearch={{ optionFilterProp: 'label' }} />
           </Form.Item>
-          <Form.Item name="unit_id" label={t('admin.tokens.unit')} rules={[{ required: true, message: t('admin.required') }]}>
-            <UnitPicker ariaLabel={t('admin.tokens.unit')} style={{ width: '100%' }} />
-          </Form.Item>
-          <Space>
-            <Button type="primary" htmlType="submit" loading={create.isPending}>
-              {t('common.save')}
-            </Button>
-            <Button onClick={close}>{t('common.cancel')}</Button>
-          </Space>
-        </Form>
-      </CreateDialog>
-    </Card>
+          <UnitField name="unit_id" label={t('admin.tokens.unit')} />
+        </>
+      }
+      secret={(key) => (
+        <OneTimeSecret items={[{ label: t('admin.tokens.accountKey'), value: key, hint: t('admin.tokens.accountKeyHint') }]} />
+      )}
+    />
   )
 }
 
@@ -265,127 +289,40 @@ interface BoardValues {
 
 function BoardTokens() {
   const { t } = useTranslation()
-  const queryClient = useQueryClient()
-  const [open, setOpen] = useState(false)
-  const [token, setToken] = useState<string | null>(null)
-  const [form] = Form.useForm<BoardValues>()
-  const tokens = useQuery({
-    queryKey: ['board-tokens'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/board-tokens')),
-  })
-  const create = useMutation({
-    mutationFn: async (v: BoardValues) =>
-      unwrap(await api.POST('/api/v1/board-tokens', { body: { name: v.name.trim(), unit_id: v.unit_id } })),
-    onSuccess: (created) => {
-      void queryClient.invalidateQueries({ queryKey: ['board-tokens'] })
-      setToken(created.token)
-    },
-    onError: (error) => setFieldErrors(form, error),
-  })
-  const close = () => {
-    setOpen(false)
-    setToken(null)
-    create.reset()
-    form.resetFields()
-  }
-  const revoke = async (id: number) => {
-    unwrap(await api.POST('/api/v1/board-tokens/{id}/revoke', { params: { path: { id } } }))
-    await queryClient.invalidateQueries({ queryKey: ['board-tokens'] })
-  }
   return (
-    <Card
+    <IssuedCard<BoardToken, BoardValues>
+      kind="board-tokens"
       title={t('admin.tokens.boardTokens')}
-      extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>
-          {t('admin.tokens.createBoard')}
-        </Button>
+      hint={t('admin.tokens.boardTokensHint')}
+      createLabel={t('admin.tokens.createBoard')}
+      scrollX={800}
+      columns={[
+        { title: t('admin.tokens.name'), dataIndex: 'name', render: (n: string) => <strong>{n}</strong> },
+        { title: t('admin.tokens.unit'), dataIndex: 'unit_id', render: (id: number) => <UnitName id={id} /> },
+      ]}
+      list={async () => unwrap(await api.GET('/api/v1/board-tokens'))}
+      create={async (v) =>
+        unwrap(await api.POST('/api/v1/board-tokens', { body: { name: v.name.trim(), unit_id: v.unit_id } })).token
       }
-    >
-      <Typography.Paragraph type="secondary">{t('admin.tokens.boardTokensHint')}</Typography.Paragraph>
-      <QueryView query={tokens}>
-        {(rows) => (
-          <Table<BoardToken>
-            rowKey="id"
-            size="small"
-            dataSource={rows}
-            data-testid="board-tokens"
-            pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
-            locale={{ emptyText: <EmptyState /> }}
-            scroll={{ x: 800 }}
-            columns={[
-              { title: t('admin.tokens.name'), dataIndex: 'name', render: (n: string) => <strong>{n}</strong> },
-              { title: t('admin.tokens.unit'), dataIndex: 'unit_id', render: (id: number) => <UnitName id={id} /> },
-              {
-                title: t('admin.status'),
-                key: 'status',
-                width: 200,
-                render: (_: unknown, b: BoardToken) => <Status revokedAt={b.revoked_at} />,
-              },
-              { title: t('admin.createdAt'), dataIndex: 'created_at', width: 150, render: (v: string) => formatDateTime(v) },
-              {
-                title: t('admin.lastUsed'),
-                dataIndex: 'last_used_at',
-                width: 150,
-                render: (v: string | null) => formatDateTime(v) || t('admin.never'),
-              },
-              {
-                title: t('admin.actions'),
-                key: 'revoke',
-                width: 110,
-                render: (_: unknown, b: BoardToken) =>
-                  b.revoked_at ? null : (
-                    <Revoke confirm={t('admin.tokens.revokeBoardConfirm', { name: b.name })} onRevoke={() => revoke(b.id)} />
-                  ),
-              },
+      revoke={async (id) => unwrap(await api.POST('/api/v1/board-tokens/{id}/revoke', { params: { path: { id } } }))}
+      revokeConfirm={(b) => t('admin.tokens.revokeBoardConfirm', { name: b.name })}
+      formName="create-board-token"
+      nameExample="Màn hình phòng họp UBND tỉnh"
+      fields={<UnitField name="unit_id" label={t('admin.tokens.boardUnit')} />}
+      secret={(token) => (
+        <Space orientation="vertical" style={{ width: '100%' }}>
+          <OneTimeSecret
+            items={[
+              { label: t('admin.tokens.boardToken'), value: token },
+              { label: t('admin.tokens.boardUrl'), value: boardUrl(token) },
             ]}
           />
-        )}
-      </QueryView>
-      <CreateDialog
-        open={open}
-        title={t('admin.tokens.createBoard')}
-        onClose={close}
-        secret={
-          token === null ? null : (
-            <Space orientation="vertical" style={{ width: '100%' }}>
-              <OneTimeSecret
-                items={[
-                  { label: t('admin.tokens.boardToken'), value: token },
-                  { label: t('admin.tokens.boardUrl'), value: boardUrl(token) },
-                ]}
-              />
-              <Typography.Link href={boardUrl(token)} target="_blank" rel="noreferrer">
-                {t('admin.tokens.openBoard')}
-              </Typography.Link>
-            </Space>
-          )
-        }
-      >
-        <Form<BoardValues> form={form} name="create-board-token" layout="vertical" onFinish={(v) => create.mutate(v)}>
-          <ProblemAlert error={create.error} />
-          <Form.Item
-            name="name"
-            label={t('admin.tokens.name')}
-            rules={[{ required: true, whitespace: true, message: t('admin.required') }]}
-          >
-            <Input placeholder="Màn hình phòng họp UBND tỉnh" />
-          </Form.Item>
-          <Form.Item
-            name="unit_id"
-            label={t('admin.tokens.boardUnit')}
-            rules={[{ required: true, message: t('admin.required') }]}
-          >
-            <UnitPicker ariaLabel={t('admin.tokens.boardUnit')} style={{ width: '100%' }} />
-          </Form.Item>
-          <Space>
-            <Button type="primary" htmlType="submit" loading={create.isPending}>
-              {t('common.save')}
-            </Button>
-            <Button onClick={close}>{t('common.cancel')}</Button>
-          </Space>
-        </Form>
-      </CreateDialog>
-    </Card>
+          <Typography.Link href={boardUrl(token)} target="_blank" rel="noreferrer">
+            {t('admin.tokens.openBoard')}
+          </Typography.Link>
+        </Space>
+      )}
+    />
   )
 }
 

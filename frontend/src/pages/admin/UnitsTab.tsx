@@ -2,9 +2,8 @@
 // a date; a unit's ancestors, children and lineage (the 2025 reorganisation
 // merged communes and provinces); rename, close, add a child, merge.
 import { ApartmentOutlined, EditOutlined, MergeCellsOutlined, PlusOutlined, StopOutlined } from '@ant-design/icons'
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import {
-  App,
   AutoComplete,
   Breadcrumb,
   Button,
@@ -12,10 +11,8 @@ import {
   Checkbox,
   DatePicker,
   Descriptions,
-  Drawer,
   Form,
   Input,
-  Modal,
   Radio,
   Select,
   Space,
@@ -29,10 +26,12 @@ import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, unwrap, type Schemas } from '../../api/client'
 import { useAuth } from '../../auth/AuthContext'
-import { EmptyState, ProblemAlert, QueryView, setFieldErrors } from '../../components/status'
+import { EmptyState, QueryView } from '../../components/status'
 import { UnitPicker, useUnit } from '../../components/units'
 import { formatDate } from '../../format'
-import { intParam, UNIT_KINDS, useParam, type UnitKind } from './shared'
+import { FormDialog, SaveForm, UnitField, useFormSave, useRequired } from './forms'
+import { FilterSelect, ListTab, PagedTable, RowDrawer, SearchFilter, useListParams } from './lists'
+import { UNIT_KINDS, type UnitKind } from './shared'
 
 type Unit = Schemas['Unit']
 type UnitLink = Schemas['UnitLink']
@@ -59,11 +58,8 @@ const CHILD_KIND: Record<UnitKind, UnitKind> = {
   agency: 'agency',
 }
 
-function invalidateUnits(queryClient: ReturnType<typeof useQueryClient>) {
-  void queryClient.invalidateQueries({ queryKey: ['org-units'] })
-  void queryClient.invalidateQueries({ queryKey: ['org-unit'] })
-  void queryClient.invalidateQueries({ queryKey: ['org-unit-links'] })
-}
+/** The queries a change of a unit makes stale. */
+const UNIT_QUERIES = [['org-units'], ['org-unit'], ['org-unit-links']]
 
 /** Active, or closed from a date. */
 function Validity({ unit }: { unit: Unit }) {
@@ -89,27 +85,27 @@ function UnitFields({ prefix = [], merging = false }: { prefix?: string[]; mergi
   const { t } = useTranslation()
   const form = Form.useFormInstance()
   const kind = Form.useWatch([...prefix, 'kind'], form) as UnitKind | undefined
-  const required = [{ required: true, whitespace: true, message: t('admin.required') }]
+  const { choice, text } = useRequired()
   const name = (field: string) => [...prefix, field]
   return (
     <>
       <Form.Item name={name('parent_id')} label={t('admin.units.parent')} extra={t('admin.units.parentHint')}>
         <UnitPicker ariaLabel={t('admin.units.parent')} />
       </Form.Item>
-      <Form.Item name={name('name')} label={t('admin.units.name')} rules={required}>
+      <Form.Item name={name('name')} label={t('admin.units.name')} rules={text}>
         <Input placeholder="Xã Hòa Bình" />
       </Form.Item>
       <Form.Item name={name('short_name')} label={t('admin.units.shortName')} extra={t('admin.units.shortNameHint')}>
         <Input />
       </Form.Item>
       <Space wrap align="start">
-        <Form.Item name={name('kind')} label={t('admin.units.kind')} rules={[{ required: true, message: t('admin.required') }]}>
+        <Form.Item name={name('kind')} label={t('admin.units.kind')} rules={choice}>
           <Select
             style={{ width: 220 }}
             options={UNIT_KINDS.map((k) => ({ value: k, label: t(`admin.kinds.${k}`) }))}
           />
         </Form.Item>
-        <Form.Item name={name('unit_type')} label={t('admin.units.unitType')} rules={required}>
+        <Form.Item name={name('unit_type')} label={t('admin.units.unitType')} rules={text}>
           <AutoComplete
             style={{ width: 200 }}
             placeholder={t('admin.units.unitTypeHint')}
@@ -149,35 +145,22 @@ function createBody(v: UnitFieldValues): CreateUnit {
 
 function CreateUnitForm({ parent, onDone }: { parent?: Unit; onDone: (unit?: Unit) => void }) {
   const { t } = useTranslation()
-  const { message } = App.useApp()
-  const queryClient = useQueryClient()
-  const [form] = Form.useForm<UnitFieldValues>()
-  const save = useMutation({
+  const { form, save } = useFormSave({
     mutationFn: async (v: UnitFieldValues) => unwrap(await api.POST('/api/v1/org-units', { body: createBody(v) })),
-    onSuccess: (unit) => {
-      invalidateUnits(queryClient)
-      void message.success(t('admin.units.created'))
-      onDone(unit)
-    },
-    onError: (error) => setFieldErrors(form, error),
+    invalidate: UNIT_QUERIES,
+    success: t('admin.units.created'),
+    onSaved: (unit) => onDone(unit),
   })
   return (
-    <Form<UnitFieldValues>
+    <SaveForm
       form={form}
+      save={save}
       name="create-unit"
-      layout="vertical"
       initialValues={{ parent_id: parent?.id, kind: parent ? CHILD_KIND[parent.kind] : 'commune', alt_names: [] }}
-      onFinish={(v) => save.mutate(v)}
+      onCancel={onDone}
     >
-      <ProblemAlert error={save.error} />
       <UnitFields />
-      <Space>
-        <Button type="primary" htmlType="submit" loading={save.isPending}>
-          {t('common.save')}
-        </Button>
-        <Button onClick={() => onDone()}>{t('common.cancel')}</Button>
-      </Space>
-    </Form>
+    </SaveForm>
   )
 }
 
@@ -189,10 +172,8 @@ interface RenameValues {
 
 function RenameForm({ unit, onDone }: { unit: Unit; onDone: () => void }) {
   const { t } = useTranslation()
-  const { message } = App.useApp()
-  const queryClient = useQueryClient()
-  const [form] = Form.useForm<RenameValues>()
-  const save = useMutation({
+  const { text } = useRequired()
+  const { form, save } = useFormSave({
     mutationFn: async (v: RenameValues) =>
       unwrap(
         await api.PATCH('/api/v1/org-units/{id}', {
@@ -200,23 +181,20 @@ function RenameForm({ unit, onDone }: { unit: Unit; onDone: () => void }) {
           body: { name: v.name.trim(), short_name: v.short_name?.trim() || null, alt_names: v.alt_names },
         }),
       ),
-    onSuccess: () => {
-      invalidateUnits(queryClient)
-      void message.success(t('admin.units.renamed'))
-      onDone()
-    },
-    onError: (error) => setFieldErrors(form, error),
+    invalidate: UNIT_QUERIES,
+    success: t('admin.units.renamed'),
+    onSaved: () => onDone(),
   })
   return (
-    <Form<RenameValues>
+    <SaveForm
       form={form}
+      save={save}
       name="rename-unit"
-      layout="vertical"
       initialValues={{ name: unit.name, alt_names: unit.alt_names }}
-      onFinish={(v) => save.mutate(v)}
+      submit={t('admin.units.rename')}
+      onCancel={onDone}
     >
-      <ProblemAlert error={save.error} />
-      <Form.Item name="name" label={t('admin.units.newName')} rules={[{ required: true, whitespace: true, message: t('admin.required') }]}>
+      <Form.Item name="name" label={t('admin.units.newName')} rules={text}>
         <Input />
       </Form.Item>
       <Form.Item name="short_name" label={t('admin.units.shortName')} extra={t('admin.units.shortNameHint')}>
@@ -225,22 +203,14 @@ function RenameForm({ unit, onDone }: { unit: Unit; onDone: () => void }) {
       <Form.Item name="alt_names" label={t('admin.units.altNames')} extra={t('admin.units.altNamesHint')}>
         <Select mode="tags" open={false} suffixIcon={null} aria-label={t('admin.units.altNames')} />
       </Form.Item>
-      <Space>
-        <Button type="primary" htmlType="submit" loading={save.isPending}>
-          {t('admin.units.rename')}
-        </Button>
-        <Button onClick={onDone}>{t('common.cancel')}</Button>
-      </Space>
-    </Form>
+    </SaveForm>
   )
 }
 
 function CloseForm({ unit, onDone }: { unit: Unit; onDone: () => void }) {
   const { t } = useTranslation()
-  const { message } = App.useApp()
-  const queryClient = useQueryClient()
-  const [form] = Form.useForm<{ valid_to: Dayjs }>()
-  const save = useMutation({
+  const { choice } = useRequired()
+  const { form, save } = useFormSave({
     mutationFn: async (v: { valid_to: Dayjs }) =>
       unwrap(
         await api.POST('/api/v1/org-units/{id}/close', {
@@ -248,27 +218,24 @@ function CloseForm({ unit, onDone }: { unit: Unit; onDone: () => void }) {
           body: { valid_to: v.valid_to.format(DAY) },
         }),
       ),
-    onSuccess: () => {
-      invalidateUnits(queryClient)
-      void message.success(t('admin.units.closedDone'))
-      onDone()
-    },
-    onError: (error) => setFieldErrors(form, error),
+    invalidate: UNIT_QUERIES,
+    success: t('admin.units.closedDone'),
+    onSaved: () => onDone(),
   })
   return (
-    <Form form={form} name="close-unit" layout="vertical" onFinish={(v) => save.mutate(v)}>
-      <Typography.Paragraph type="secondary">{t('admin.units.closeHint')}</Typography.Paragraph>
-      <ProblemAlert error={save.error} />
-      <Form.Item name="valid_to" label={t('admin.units.closeDate')} rules={[{ required: true, message: t('admin.required') }]}>
+    <SaveForm
+      form={form}
+      save={save}
+      name="close-unit"
+      intro={<Typography.Paragraph type="secondary">{t('admin.units.closeHint')}</Typography.Paragraph>}
+      submit={t('admin.units.close')}
+      danger
+      onCancel={onDone}
+    >
+      <Form.Item name="valid_to" label={t('admin.units.closeDate')} rules={choice}>
         <DatePicker format="DD/MM/YYYY" />
       </Form.Item>
-      <Space>
-        <Button danger type="primary" htmlType="submit" loading={save.isPending}>
-          {t('admin.units.close')}
-        </Button>
-        <Button onClick={onDone}>{t('common.cancel')}</Button>
-      </Space>
-    </Form>
+    </SaveForm>
   )
 }
 
@@ -283,11 +250,8 @@ interface MergeValues {
 
 function MergeForm({ predecessorIds, onDone }: { predecessorIds: number[]; onDone: (successor?: Unit) => void }) {
   const { t } = useTranslation()
-  const { message } = App.useApp()
-  const queryClient = useQueryClient()
-  const [form] = Form.useForm<MergeValues>()
-  const target = Form.useWatch('target', form) ?? 'existing'
-  const save = useMutation({
+  const { choice } = useRequired()
+  const { form, save } = useFormSave({
     mutationFn: async (v: MergeValues) =>
       unwrap(
         await api.POST('/api/v1/org-units/merges', {
@@ -300,35 +264,32 @@ function MergeForm({ predecessorIds, onDone }: { predecessorIds: number[]; onDon
           },
         }),
       ),
-    onSuccess: (result) => {
-      invalidateUnits(queryClient)
-      void message.success(
-        [
-          t('admin.units.merged', { count: result.closed.length, name: result.successor.name }),
-          result.moved_children.length ? t('admin.units.movedChildren', { count: result.moved_children.length }) : '',
-        ]
-          .filter(Boolean)
-          .join('. '),
-      )
-      onDone(result.successor)
-    },
-    onError: (error) => setFieldErrors(form, error),
+    invalidate: UNIT_QUERIES,
+    success: (result) =>
+      [
+        t('admin.units.merged', { count: result.closed.length, name: result.successor.name }),
+        result.moved_children.length ? t('admin.units.movedChildren', { count: result.moved_children.length }) : '',
+      ]
+        .filter(Boolean)
+        .join('. '),
+    onSaved: (result) => onDone(result.successor),
   })
+  const target = Form.useWatch('target', form) ?? 'existing'
   return (
-    <Form<MergeValues>
+    <SaveForm
       form={form}
+      save={save}
       name="merge-units"
-      layout="vertical"
       initialValues={{
         predecessor_ids: predecessorIds,
         target: 'existing',
         move_children: true,
         new_unit: { kind: 'commune', unit_type: 'xã', alt_names: [] },
       }}
-      onFinish={(v) => save.mutate(v)}
+      intro={<Typography.Paragraph type="secondary">{t('admin.units.mergeHint')}</Typography.Paragraph>}
+      submit={t('admin.units.merge')}
+      onCancel={onDone}
     >
-      <Typography.Paragraph type="secondary">{t('admin.units.mergeHint')}</Typography.Paragraph>
-      <ProblemAlert error={save.error} />
       <Form.Item
         name="predecessor_ids"
         label={t('admin.units.predecessorIds')}
@@ -345,35 +306,19 @@ function MergeForm({ predecessorIds, onDone }: { predecessorIds: number[]; onDon
         />
       </Form.Item>
       {target === 'existing' ? (
-        <Form.Item
-          name="successor_id"
-          label={t('admin.units.successor')}
-          rules={[{ required: true, message: t('admin.required') }]}
-        >
-          <UnitPicker ariaLabel={t('admin.units.successor')} style={{ width: '100%' }} />
-        </Form.Item>
+        <UnitField name="successor_id" label={t('admin.units.successor')} />
       ) : (
         <Card size="small" title={t('admin.units.newUnit')} style={{ marginBottom: 16 }}>
           <UnitFields prefix={['new_unit']} merging />
         </Card>
       )}
-      <Form.Item
-        name="effective_date"
-        label={t('admin.units.effectiveDate')}
-        rules={[{ required: true, message: t('admin.required') }]}
-      >
+      <Form.Item name="effective_date" label={t('admin.units.effectiveDate')} rules={choice}>
         <DatePicker format="DD/MM/YYYY" />
       </Form.Item>
       <Form.Item name="move_children" valuePropName="checked">
         <Checkbox>{t('admin.units.moveChildren')}</Checkbox>
       </Form.Item>
-      <Space>
-        <Button type="primary" htmlType="submit" loading={save.isPending}>
-          {t('admin.units.merge')}
-        </Button>
-        <Button onClick={() => onDone()}>{t('common.cancel')}</Button>
-      </Space>
-    </Form>
+    </SaveForm>
   )
 }
 
@@ -576,14 +521,11 @@ export function UnitsTab() {
   const { t } = useTranslation()
   const { hasRole } = useAuth()
   const manage = hasRole('system_admin')
-  const [params, set] = useParam()
+  const { params, set, q, page, selected, select: open } = useListParams('unit')
   const [dialog, setDialog] = useState<Dialog | null>(null)
   const kindParam = params.get('kind') as UnitKind | null
   const kind = kindParam && UNIT_KINDS.includes(kindParam) ? kindParam : undefined
   const asOf = params.get('as_of') && dayjs(params.get('as_of')).isValid() ? (params.get('as_of') ?? undefined) : undefined
-  const q = params.get('q') ?? ''
-  const page = intParam(params, 'page') ?? 1
-  const selected = intParam(params, 'unit')
   const query = {
     q: q || undefined,
     kind,
@@ -591,121 +533,98 @@ export function UnitsTab() {
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
   }
-  const units = useQuery({
-    queryKey: ['org-units', 'admin', query],
-    queryFn: async () => unwrap(await api.GET('/api/v1/org-units', { params: { query } })),
-    placeholderData: (previous) => previous,
-  })
-  const open = (id: number | undefined) => set({ unit: id, page: params.get('page') })
   const closeDialog = () => setDialog(null)
+  /** Closes the dialog, then opens the unit it made, if any. */
+  const closeAndOpen = (unit?: Unit) => {
+    closeDialog()
+    if (unit) open(unit.id)
+  }
 
   return (
-    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
-      <Space wrap className="filters">
-        <Input.Search
-          allowClear
-          defaultValue={q}
-          placeholder={t('admin.units.searchPlaceholder')}
-          aria-label={t('admin.units.search')}
-          onSearch={(v) => set({ q: v.trim() })}
-          style={{ width: 300 }}
-        />
-        <Select
-          allowClear
-          placeholder={t('admin.units.kind')}
-          aria-label={t('admin.units.kind')}
-          value={kind}
-          onChange={(v) => set({ kind: v })}
-          options={UNIT_KINDS.map((k) => ({ value: k, label: t(`admin.kinds.${k}`) }))}
-          style={{ width: 220 }}
-        />
-        <Tooltip title={t('admin.units.asOfHint')}>
-          <DatePicker
-            format="DD/MM/YYYY"
-            placeholder={t('admin.units.asOf')}
-            aria-label={t('admin.units.asOf')}
-            value={asOf ? dayjs(asOf) : null}
-            onChange={(d) => set({ as_of: d ? d.format(DAY) : undefined })}
+    <ListTab
+      filters={
+        <>
+          <SearchFilter
+            value={q}
+            label={t('admin.units.search')}
+            placeholder={t('admin.units.searchPlaceholder')}
+            onSearch={(v) => set({ q: v })}
           />
-        </Tooltip>
-        {manage && (
-          <>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>
-              {t('admin.units.create')}
-            </Button>
-            <Button icon={<ApartmentOutlined />} onClick={() => setDialog({ kind: 'merge', predecessorIds: [] })}>
-              {t('admin.units.merge')}
-            </Button>
-          </>
-        )}
-      </Space>
-      <QueryView query={units}>
-        {(data) => (
-          <Table<Unit>
-            rowKey="id"
-            loading={units.isFetching}
-            dataSource={data.items}
-            locale={{ emptyText: <EmptyState /> }}
-            scroll={{ x: 800 }}
-            pagination={{
-              current: page,
-              pageSize: PAGE_SIZE,
-              total: data.total,
-              showSizeChanger: false,
-              showTotal: (count) => t('common.total', { count }),
-              onChange: (p) => set({ page: p === 1 ? undefined : p }),
-            }}
-            columns={[
-              {
-                title: t('admin.units.name'),
-                dataIndex: 'name',
-                render: (_: string, u: Unit) => (
-                  <Button
-                    type="link"
-                    size="small"
-                    className="link-button"
-                    aria-label={t('admin.units.select', { name: u.name })}
-                    onClick={() => open(u.id)}
-                  >
-                    {u.name}
-                  </Button>
-                ),
-              },
-              { title: t('admin.units.kind'), dataIndex: 'kind', width: 170, render: (k: UnitKind) => t(`admin.kinds.${k}`) },
-              { title: t('admin.units.unitType'), dataIndex: 'unit_type', width: 110 },
-              { title: t('admin.units.code'), dataIndex: 'code', width: 90 },
-              {
-                title: t('admin.units.validFrom'),
-                dataIndex: 'valid_from',
-                width: 120,
-                render: (d: string | null) => formatDate(d) || '—',
-              },
-              {
-                title: t('admin.units.validTo'),
-                dataIndex: 'valid_to',
-                width: 140,
-                render: (d: string | null, u: Unit) => (d ? formatDate(d) : <Validity unit={u} />),
-              },
-            ]}
+          <FilterSelect
+            label={t('admin.units.kind')}
+            value={kind}
+            onChange={(v) => set({ kind: v })}
+            options={UNIT_KINDS.map((k) => ({ value: k, label: t(`admin.kinds.${k}`) }))}
+            width={220}
           />
-        )}
-      </QueryView>
-      <Drawer
-        open={selected !== undefined}
-        onClose={() => open(undefined)}
-        size={760}
-        title={t('admin.units.details')}
-        destroyOnHidden
-      >
-        {selected !== undefined && (
-          <UnitDetails id={selected} asOf={asOf} manage={manage} onOpen={open} onDialog={setDialog} />
-        )}
-      </Drawer>
-      <Modal
+          <Tooltip title={t('admin.units.asOfHint')}>
+            <DatePicker
+              format="DD/MM/YYYY"
+              placeholder={t('admin.units.asOf')}
+              aria-label={t('admin.units.asOf')}
+              value={asOf ? dayjs(asOf) : null}
+              onChange={(d) => set({ as_of: d ? d.format(DAY) : undefined })}
+            />
+          </Tooltip>
+          {manage && (
+            <>
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setDialog({ kind: 'create' })}>
+                {t('admin.units.create')}
+              </Button>
+              <Button icon={<ApartmentOutlined />} onClick={() => setDialog({ kind: 'merge', predecessorIds: [] })}>
+                {t('admin.units.merge')}
+              </Button>
+            </>
+          )}
+        </>
+      }
+    >
+      <PagedTable<Unit>
+        queryKey={['org-units', 'admin', query]}
+        fetch={async () => unwrap(await api.GET('/api/v1/org-units', { params: { query } }))}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={(p) => set({ page: p })}
+        scroll={{ x: 800 }}
+        columns={[
+          {
+            title: t('admin.units.name'),
+            dataIndex: 'name',
+            render: (_: string, u: Unit) => (
+              <Button
+                type="link"
+                size="small"
+                className="link-button"
+                aria-label={t('admin.units.select', { name: u.name })}
+                onClick={() => open(u.id)}
+              >
+                {u.name}
+              </Button>
+            ),
+          },
+          { title: t('admin.units.kind'), dataIndex: 'kind', width: 170, render: (k: UnitKind) => t(`admin.kinds.${k}`) },
+          { title: t('admin.units.unitType'), dataIndex: 'unit_type', width: 110 },
+          { title: t('admin.units.code'), dataIndex: 'code', width: 90 },
+          {
+            title: t('admin.units.validFrom'),
+            dataIndex: 'valid_from',
+            width: 120,
+            render: (d: string | null) => formatDate(d) || '—',
+          },
+          {
+            title: t('admin.units.validTo'),
+            dataIndex: 'valid_to',
+            width: 140,
+            render: (d: string | null, u: Unit) => (d ? formatDate(d) : <Validity unit={u} />),
+          },
+        ]}
+      />
+      <RowDrawer id={selected} onClose={() => open(undefined)} size={760} title={t('admin.units.details')}>
+        {(id) => <UnitDetails id={id} asOf={asOf} manage={manage} onOpen={open} onDialog={setDialog} />}
+      </RowDrawer>
+      <FormDialog
         open={dialog !== null}
-        onCancel={closeDialog}
-        footer={null}
-        destroyOnHidden
+        onClose={closeDialog}
         width={dialog?.kind === 'merge' || dialog?.kind === 'create' ? 720 : 520}
         title={
           dialog?.kind === 'rename'
@@ -721,25 +640,9 @@ export function UnitsTab() {
       >
         {dialog?.kind === 'rename' && <RenameForm unit={dialog.unit} onDone={closeDialog} />}
         {dialog?.kind === 'close' && <CloseForm unit={dialog.unit} onDone={closeDialog} />}
-        {dialog?.kind === 'create' && (
-          <CreateUnitForm
-            parent={dialog.parent}
-            onDone={(unit) => {
-              closeDialog()
-              if (unit) open(unit.id)
-            }}
-          />
-        )}
-        {dialog?.kind === 'merge' && (
-          <MergeForm
-            predecessorIds={dialog.predecessorIds}
-            onDone={(successor) => {
-              closeDialog()
-              if (successor) open(successor.id)
-            }}
-          />
-        )}
-      </Modal>
-    </Space>
+        {dialog?.kind === 'create' && <CreateUnitForm parent={dialog.parent} onDone={closeAndOpen} />}
+        {dialog?.kind === 'merge' && <MergeForm predecessorIds={dialog.predecessorIds} onDone={closeAndOpen} />}
+      </FormDialog>
+    </ListTab>
   )
 }

@@ -3,7 +3,7 @@ import { MemoryRouter, Route, Routes } from 'react-router'
 import { describe, expect, it, vi } from 'vitest'
 import { makeQueryClient, Providers } from '../../App'
 import { formatDateTime } from '../../format'
-import { fakeApi, ME, signedIn, type Routes as ApiRoutes } from '../../test/api'
+import { fakeApi, ME, signedIn, type Answer, type Routes as ApiRoutes } from '../../test/api'
 import { AdminPage } from './AdminPage'
 import { auditQuery } from './AuditTab'
 
@@ -171,13 +171,72 @@ function jsonOf(req: Request, into: unknown[]) {
   void req.clone().json().then((b) => into.push(b))
 }
 
+/** A route that records the JSON bodies it is sent `into`, and answers so. */
+function recording(into: unknown[], answer: Answer) {
+  return (req: Request) => {
+    jsonOf(req, into)
+    return answer
+  }
+}
+
+/** A problem document the API answers with (`errors`: per field). */
+function problem(status: number, code: string, title: string, detail: string, errors?: unknown[]): Answer {
+  return { status, body: { type: `/problems/${code}`, title, status, code, detail, ...(errors ? { errors } : {}) } }
+}
+
+/** A refusal of invalid fields. */
+const invalid = (errors: { field: string; code: string; message: string }[]) =>
+  problem(422, 'validation_failed', 'Invalid', 'Dữ liệu không hợp lệ', errors)
+
+/** The list of users, and those routes. */
+const withUsers = (routes: ApiRoutes = {}) => base({ 'GET /api/v1/users': { body: PAGE(USERS) }, ...routes })
+
+/** The query of a request the fake API saw. */
+const queryOf = (seen: string) => new URL(seen.slice(4), 'http://localhost').searchParams
+
 function fieldOf(label: string, container: HTMLElement = document.body) {
   return within(container).getByLabelText(label).closest('.ant-form-item') as HTMLElement
 }
 
+/** The error shown under a form's field. */
+function fieldError(container: HTMLElement, label: string, message: string) {
+  return within(fieldOf(label, container)).getByText(message, { selector: '.ant-form-item-explain-error' })
+}
+
+/** Types into the fields of those labels, in order. */
+function fill(container: HTMLElement, values: Record<string, string>) {
+  for (const [label, value] of Object.entries(values)) {
+    fireEvent.change(within(container).getByLabelText(label), { target: { value } })
+  }
+}
+
+/** Presses Enter in an input. */
+function enter(input: HTMLElement) {
+  fireEvent.keyDown(input, { key: 'Enter', code: 'Enter', keyCode: 13 })
+}
+
+/** Types into a search box and presses Enter. */
+function search(label: string, text: string) {
+  const input = screen.getByLabelText(label)
+  fireEvent.change(input, { target: { value: text } })
+  enter(input)
+}
+
+/** Clicks the button that opens a dialog; the dialog (its title containing `title`). */
+async function openDialog(name: string, title = name): Promise<HTMLElement> {
+  fireEvent.click(await findButton(document.body, name))
+  return findDialog(title)
+}
+
+/** Clicks a button that asks first, then the same button in the popconfirm showing `text`. */
+async function confirmed(container: HTMLElement, name: string, text: string | RegExp) {
+  fireEvent.click(button(container, name))
+  fireEvent.click(button(await findPopconfirm(text), name))
+}
+
 describe('administration: users', () => {
   it('lists the users in scope with their unit and status', async () => {
-    const api = fakeApi(base({ 'GET /api/v1/users': { body: { items: USERS, total: 2, limit: 20, offset: 0 } } }))
+    const api = fakeApi(withUsers())
     renderAt('/admin?tab=users')
     await waitFor(() => expect(screen.getByText('Trần Văn Minh')).toBeInTheDocument())
     const table = screen.getByTestId('users')
@@ -196,46 +255,34 @@ describe('administration: users', () => {
   })
 
   it('searches users by name', async () => {
-    const api = fakeApi(base({ 'GET /api/v1/users': { body: { items: USERS, total: 2, limit: 20, offset: 0 } } }))
+    const api = fakeApi(withUsers())
     renderAt('/admin?tab=users')
     await screen.findByText('Trần Văn Minh')
-    const search = screen.getByLabelText('Tìm người dùng')
-    fireEvent.change(search, { target: { value: 'Minh' } })
-    fireEvent.keyDown(search, { key: 'Enter', code: 'Enter', keyCode: 13 })
+    search('Tìm người dùng', 'Minh')
     await waitFor(() => expect(api.seen.some((s) => s.startsWith('GET /api/v1/users?') && s.includes('q=Minh'))).toBe(true))
   })
 
   it('creates a user with the right body and shows the API field errors on the fields', async () => {
     const posted: unknown[] = []
     fakeApi(
-      base({
-        'GET /api/v1/users': { body: PAGE(USERS) },
-        'POST /api/v1/users': (req) => {
-          jsonOf(req, posted)
-          return {
-            status: 422,
-            body: {
-              type: '/problems/validation_failed',
-              title: 'Invalid',
-              status: 422,
-              code: 'validation_failed',
-              detail: 'Dữ liệu không hợp lệ',
-              errors: [
-                { field: 'password', code: 'digits', message: 'Mật khẩu phải có cả chữ và số' },
-                { field: 'username', code: 'taken', message: 'Tên đăng nhập đã được dùng' },
-              ],
-            },
-          }
-        },
+      withUsers({
+        'POST /api/v1/users': recording(
+          posted,
+          invalid([
+            { field: 'password', code: 'digits', message: 'Mật khẩu phải có cả chữ và số' },
+            { field: 'username', code: 'taken', message: 'Tên đăng nhập đã được dùng' },
+          ]),
+        ),
       }),
     )
     renderAt('/admin?tab=users')
-    fireEvent.click(await findButton(document.body, 'Thêm người dùng'))
-    const dialog = await findDialog('Thêm người dùng')
-    fireEvent.change(within(dialog).getByLabelText('Tên đăng nhập'), { target: { value: 'so.gtvt.ketoan' } })
-    fireEvent.change(within(dialog).getByLabelText('Họ và tên'), { target: { value: 'Phạm Thị Hoa' } })
-    fireEvent.change(within(dialog).getByLabelText('Thư điện tử'), { target: { value: 'hoa@phutho.gov.vn' } })
-    fireEvent.change(within(dialog).getByLabelText('Mật khẩu'), { target: { value: 'giaothongabc' } })
+    const dialog = await openDialog('Thêm người dùng')
+    fill(dialog, {
+      'Tên đăng nhập': 'so.gtvt.ketoan',
+      'Họ và tên': 'Phạm Thị Hoa',
+      'Thư điện tử': 'hoa@phutho.gov.vn',
+      'Mật khẩu': 'giaothongabc',
+    })
     await pick(dialog, 'Đơn vị công tác', 'Sở Giao thông vận tải')
     fireEvent.click(button(dialog, 'Lưu'))
     await waitFor(() =>
@@ -251,24 +298,14 @@ describe('administration: users', () => {
       ]),
     )
     expect(await findAlert(dialog)).toHaveTextContent('Dữ liệu không hợp lệ')
-    const username = fieldOf('Tên đăng nhập', dialog)
-    await waitFor(() =>
-      expect(
-        within(username).getByText('Tên đăng nhập đã được dùng', { selector: '.ant-form-item-explain-error' }),
-      ).toBeInTheDocument(),
-    )
-    expect(
-      within(fieldOf('Mật khẩu', dialog)).getByText('Mật khẩu phải có cả chữ và số', {
-        selector: '.ant-form-item-explain-error',
-      }),
-    ).toBeInTheDocument()
+    await waitFor(() => expect(fieldError(dialog, 'Tên đăng nhập', 'Tên đăng nhập đã được dùng')).toBeInTheDocument())
+    expect(fieldError(dialog, 'Mật khẩu', 'Mật khẩu phải có cả chữ và số')).toBeInTheDocument()
   })
 
   it('checks the required fields before asking the API', async () => {
-    const api = fakeApi(base({ 'GET /api/v1/users': { body: PAGE(USERS) } }))
+    const api = fakeApi(withUsers())
     renderAt('/admin?tab=users')
-    fireEvent.click(await findButton(document.body, 'Thêm người dùng'))
-    const dialog = await findDialog('Thêm người dùng')
+    const dialog = await openDialog('Thêm người dùng')
     fireEvent.click(button(dialog, 'Lưu'))
     await waitFor(() => expect(within(fieldOf('Tên đăng nhập', dialog)).getByText('Bắt buộc nhập')).toBeInTheDocument())
     expect(within(fieldOf('Đơn vị công tác', dialog)).getByText('Bắt buộc nhập')).toBeInTheDocument()
@@ -277,20 +314,10 @@ describe('administration: users', () => {
 
   it('locks an account after a confirmation', async () => {
     const patched: unknown[] = []
-    fakeApi(
-      base({
-        'GET /api/v1/users': { body: PAGE(USERS) },
-        'PATCH /api/v1/users/12': (req) => {
-          jsonOf(req, patched)
-          return { body: { ...USERS[0], active: false } }
-        },
-      }),
-    )
+    fakeApi(withUsers({ 'PATCH /api/v1/users/12': recording(patched, { body: { ...USERS[0], active: false } }) }))
     renderAt('/admin?tab=users')
     const row = (await screen.findByText('Trần Văn Minh')).closest('tr') as HTMLElement
-    fireEvent.click(button(row, 'Khóa'))
-    const popover = await findPopconfirm(/Khóa tài khoản Trần Văn Minh\?/)
-    fireEvent.click(button(popover, 'Khóa'))
+    await confirmed(row, 'Khóa', /Khóa tài khoản Trần Văn Minh\?/)
     await waitFor(() => expect(patched).toEqual([{ active: false }]))
   })
 
@@ -298,8 +325,7 @@ describe('administration: users', () => {
     const posted: unknown[] = []
     let grants = [{ id: 40, role: 'viewer', role_label: 'Xem báo cáo', unit_id: 1, unit_name: 'Tỉnh Phú Thọ' }]
     const api = fakeApi(
-      base({
-        'GET /api/v1/users': { body: PAGE(USERS) },
+      withUsers({
         'GET /api/v1/users/12': { body: USERS[0] },
         'GET /api/v1/users/12/grants': () => ({ body: grants }),
         'POST /api/v1/users/12/grants': (req) => {
@@ -330,23 +356,20 @@ describe('administration: users', () => {
     expect(within(added.closest('tr') as HTMLElement).getByText('Sở Giao thông vận tải')).toBeInTheDocument()
 
     const viewer = within(table).getByText('Xem báo cáo').closest('tr') as HTMLElement
-    fireEvent.click(button(viewer, 'Thu hồi'))
-    const confirm = await findPopconfirm('Thu hồi quyền Xem báo cáo tại Tỉnh Phú Thọ?')
-    fireEvent.click(button(confirm, 'Thu hồi'))
+    await confirmed(viewer, 'Thu hồi', 'Thu hồi quyền Xem báo cáo tại Tỉnh Phú Thọ?')
     await waitFor(() => expect(api.seen).toContain('DELETE /api/v1/users/12/grants/40'))
     await waitFor(() => expect(within(table).queryByText('Xem báo cáo')).toBeNull())
   })
 
   it('offers only the roles the caller may delegate', async () => {
     fakeApi(
-      base({
+      withUsers({
         'GET /api/v1/me': {
           body: {
             ...ADMIN,
             grants: [{ id: 2, role: 'agency_leader', role_label: 'Lãnh đạo cơ quan', unit_id: 7, unit_name: 'Sở Giao thông vận tải' }],
           },
         },
-        'GET /api/v1/users': { body: PAGE(USERS) },
         'GET /api/v1/users/12': { body: USERS[0] },
         'GET /api/v1/users/12/grants': { body: [] },
       }),
@@ -387,16 +410,13 @@ describe('administration: service accounts and board tokens', () => {
             },
           ],
         },
-        'POST /api/v1/board-tokens': (req) => {
-          jsonOf(req, posted)
-          return {
-            status: 201,
-            body: {
-              board_token: { id: 4, name: 'Màn hình Sở Giao thông', unit_id: 7, created_at: '2026-11-20T01:00:00' },
-              token: 'brd_Zx81kQ',
-            },
-          }
-        },
+        'POST /api/v1/board-tokens': recording(posted, {
+          status: 201,
+          body: {
+            board_token: { id: 4, name: 'Màn hình Sở Giao thông', unit_id: 7, created_at: '2026-11-20T01:00:00' },
+            token: 'brd_Zx81kQ',
+          },
+        }),
       }),
     )
     renderAt('/admin?tab=tokens')
@@ -407,9 +427,8 @@ describe('administration: service accounts and board tokens', () => {
     // No service account yet: the empty state.
     expect(within(await screen.findByTestId('service-accounts')).getByText('Không có dữ liệu')).toBeInTheDocument()
 
-    fireEvent.click(button(document.body, 'Cấp mã bảng tin'))
-    const dialog = await findDialog('Cấp mã bảng tin')
-    fireEvent.change(within(dialog).getByLabelText('Tên'), { target: { value: 'Màn hình Sở Giao thông' } })
+    const dialog = await openDialog('Cấp mã bảng tin')
+    fill(dialog, { Tên: 'Màn hình Sở Giao thông' })
     await pick(dialog, 'Cơ quan ban hành (bảng tin của đơn vị)', 'Sở Giao thông vận tải')
     fireEvent.click(button(dialog, 'Lưu'))
     await waitFor(() => expect(posted).toEqual([{ name: 'Màn hình Sở Giao thông', unit_id: 7 }]))
@@ -422,8 +441,7 @@ describe('administration: service accounts and board tokens', () => {
     expect(secret.querySelectorAll('.ant-typography-copy')).toHaveLength(2)
     // Closed, the token is gone for good: the dialog opens on an empty form.
     fireEvent.click(button(dialog, 'Tôi đã lưu, đóng'))
-    fireEvent.click(button(document.body, 'Cấp mã bảng tin'))
-    const again = await findDialog('Cấp mã bảng tin')
+    const again = await openDialog('Cấp mã bảng tin')
     expect(await within(again).findByLabelText('Tên')).toHaveValue('')
     expect(within(again).queryByText('brd_Zx81kQ')).toBeNull()
   })
@@ -447,16 +465,13 @@ describe('administration: service accounts and board tokens', () => {
             },
           ],
         },
-        'POST /api/v1/service-accounts': (req) => {
-          jsonOf(req, posted)
-          return {
-            status: 201,
-            body: {
-              account: { id: 6, name: 'Phần mềm văn bản', description: '', active: true, created_at: '2026-11-20T01:00:00', grants: [] },
-              key: 'sa_9f8e7d6c',
-            },
-          }
-        },
+        'POST /api/v1/service-accounts': recording(posted, {
+          status: 201,
+          body: {
+            account: { id: 6, name: 'Phần mềm văn bản', description: '', active: true, created_at: '2026-11-20T01:00:00', grants: [] },
+            key: 'sa_9f8e7d6c',
+          },
+        }),
         'POST /api/v1/service-accounts/5/revoke': { body: {} },
       }),
     )
@@ -466,14 +481,11 @@ describe('administration: service accounts and board tokens', () => {
     expect(within(row).getByText('Xem báo cáo')).toBeInTheDocument()
     expect(within(row).getByText(formatDateTime('2026-11-19T08:00:00Z'))).toBeInTheDocument()
 
-    fireEvent.click(button(row, 'Thu hồi'))
-    const confirm = await findPopconfirm(/Thu hồi tài khoản Cổng dịch vụ công tỉnh\?/)
-    fireEvent.click(button(confirm, 'Thu hồi'))
+    await confirmed(row, 'Thu hồi', /Thu hồi tài khoản Cổng dịch vụ công tỉnh\?/)
     await waitFor(() => expect(api.seen).toContain('POST /api/v1/service-accounts/5/revoke'))
 
-    fireEvent.click(button(document.body, 'Thêm tài khoản dịch vụ'))
-    const dialog = await findDialog('Thêm tài khoản dịch vụ')
-    fireEvent.change(within(dialog).getByLabelText('Tên'), { target: { value: 'Phần mềm văn bản' } })
+    const dialog = await openDialog('Thêm tài khoản dịch vụ')
+    fill(dialog, { Tên: 'Phần mềm văn bản' })
     await pick(dialog, 'Đơn vị', 'Tỉnh Phú Thọ')
     fireEvent.click(button(dialog, 'Lưu'))
     await waitFor(() =>
@@ -540,13 +552,11 @@ describe('administration: units', () => {
     const list = () =>
       api.seen
         .filter((s) => s.startsWith('GET /api/v1/org-units?'))
-        .map((s) => new URL(s.slice(4), 'http://localhost').searchParams)
+        .map(queryOf)
         .filter((q) => q.get('limit') === '20')
     expect(list()[0].get('kind')).toBe('commune')
     expect(list()[0].get('as_of')).toBe('2025-06-30')
-    const search = screen.getByLabelText('Tìm đơn vị')
-    fireEvent.change(search, { target: { value: 'tan son' } })
-    fireEvent.keyDown(search, { key: 'Enter', code: 'Enter', keyCode: 13 })
+    search('Tìm đơn vị', 'tan son')
     await waitFor(() =>
       expect(list().some((q) => q.get('q') === 'tan son' && q.get('kind') === 'commune' && q.get('as_of') === '2025-06-30')).toBe(true),
     )
@@ -560,31 +570,21 @@ describe('administration: units', () => {
         'GET /api/v1/org-units/101/predecessors': { body: [] },
         'GET /api/v1/org-units/101/successors': { body: [] },
         'GET /api/v1/org-units/300': detail(HOA_BINH),
-        'POST /api/v1/org-units/merges': (req) => {
-          jsonOf(req, posted)
-          return {
-            status: 409,
-            body: {
-              type: '/problems/conflict',
-              title: 'Conflict',
-              status: 409,
-              code: 'conflict',
-              detail: 'Còn 3 đơn vị trực thuộc đang hoạt động (Thôn 1…): giải thể hoặc chuyển chúng trước',
-            },
-          }
-        },
+        'POST /api/v1/org-units/merges': recording(
+          posted,
+          problem(409, 'conflict', 'Conflict', 'Còn 3 đơn vị trực thuộc đang hoạt động (Thôn 1…): giải thể hoặc chuyển chúng trước'),
+        ),
       }),
     )
     renderAt('/admin?tab=units&unit=101')
-    fireEvent.click(await findButton(document.body, 'Sáp nhập đơn vị này'))
-    const dialog = await findDialog('Sáp nhập đơn vị')
+    const dialog = await openDialog('Sáp nhập đơn vị này', 'Sáp nhập đơn vị')
     // The unit is already among those merged.
     await waitFor(() => expect(within(dialog).getByText('Tân Sơn')).toBeInTheDocument())
     await pick(dialog, 'Đơn vị tiếp nhận', 'Xã Hòa Bình')
     const date = within(dialog).getByLabelText('Ngày hiệu lực')
     fireEvent.mouseDown(date)
     fireEvent.change(date, { target: { value: '01/07/2025' } })
-    fireEvent.keyDown(date, { key: 'Enter', code: 'Enter', keyCode: 13 })
+    enter(date)
     fireEvent.click(within(dialog).getByLabelText(/Chuyển các đơn vị trực thuộc/))
     fireEvent.click(button(dialog, 'Sáp nhập đơn vị'))
     await waitFor(() =>
@@ -605,28 +605,12 @@ describe('administration: units', () => {
     const posted: unknown[] = []
     fakeApi(
       base({
-        'POST /api/v1/org-units': (req) => {
-          jsonOf(req, posted)
-          return {
-            status: 422,
-            body: {
-              type: '/problems/validation_failed',
-              title: 'Invalid',
-              status: 422,
-              code: 'validation_failed',
-              detail: 'Dữ liệu không hợp lệ',
-              errors: [{ field: 'code', code: 'code', message: 'Mã đơn vị gồm 1 đến 10 chữ số' }],
-            },
-          }
-        },
+        'POST /api/v1/org-units': recording(posted, invalid([{ field: 'code', code: 'code', message: 'Mã đơn vị gồm 1 đến 10 chữ số' }])),
       }),
     )
     renderAt('/admin?tab=units')
-    fireEvent.click(await findButton(document.body, 'Thêm đơn vị'))
-    const dialog = await findDialog('Thêm đơn vị')
-    fireEvent.change(within(dialog).getByLabelText('Tên đơn vị'), { target: { value: 'Xã Xuân Đài' } })
-    fireEvent.change(within(dialog).getByLabelText('Loại hình'), { target: { value: 'xã' } })
-    fireEvent.change(within(dialog).getByLabelText('Mã đơn vị'), { target: { value: '7A' } })
+    const dialog = await openDialog('Thêm đơn vị')
+    fill(dialog, { 'Tên đơn vị': 'Xã Xuân Đài', 'Loại hình': 'xã', 'Mã đơn vị': '7A' })
     await pick(dialog, 'Đơn vị cấp trên', 'Tỉnh Phú Thọ')
     fireEvent.click(button(dialog, 'Lưu'))
     await waitFor(() =>
@@ -643,13 +627,7 @@ describe('administration: units', () => {
         },
       ]),
     )
-    await waitFor(() =>
-      expect(
-        within(fieldOf('Mã đơn vị', dialog)).getByText('Mã đơn vị gồm 1 đến 10 chữ số', {
-          selector: '.ant-form-item-explain-error',
-        }),
-      ).toBeInTheDocument(),
-    )
+    await waitFor(() => expect(fieldError(dialog, 'Mã đơn vị', 'Mã đơn vị gồm 1 đến 10 chữ số')).toBeInTheDocument())
   })
 })
 
@@ -679,7 +657,7 @@ describe('administration: audit log', () => {
     expect(within(row).getByText('Nguyễn Văn Quản')).toBeInTheDocument()
     expect(within(row).getByText('Đơn vị #300')).toBeInTheDocument()
     const call = api.seen.find((s) => s.startsWith('GET /api/v1/audit?')) ?? ''
-    const query = new URL(call.slice(4), 'http://localhost').searchParams
+    const query = queryOf(call)
     expect(query.get('entity')).toBe('org_unit')
     expect(query.get('limit')).toBe('50')
     // Times as the API reads them: UTC, no zone.
@@ -701,10 +679,7 @@ describe('administration: audit log', () => {
   it('shows the error state when the API refuses', async () => {
     fakeApi(
       base({
-        'GET /api/v1/audit': {
-          status: 403,
-          body: { type: '/problems/forbidden', title: 'Forbidden', status: 403, code: 'forbidden', detail: 'Không đủ quyền xem nhật ký' },
-        },
+        'GET /api/v1/audit': problem(403, 'forbidden', 'Forbidden', 'Không đủ quyền xem nhật ký'),
       }),
     )
     renderAt('/admin?tab=audit')
@@ -716,10 +691,7 @@ describe('administration: audit log', () => {
   it('shows the error state with a retry when the server fails', async () => {
     fakeApi(
       base({
-        'GET /api/v1/service-accounts': {
-          status: 503,
-          body: { type: '/problems/service_unavailable', title: 'Unavailable', status: 503, code: 'service_unavailable', detail: 'Cơ sở dữ liệu không phản hồi' },
-        },
+        'GET /api/v1/service-accounts': problem(503, 'service_unavailable', 'Unavailable', 'Cơ sở dữ liệu không phản hồi'),
         'GET /api/v1/board-tokens': { body: [] },
       }),
     )

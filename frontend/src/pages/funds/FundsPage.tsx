@@ -29,7 +29,9 @@ import { api, download, unwrap, type Schemas } from '../../api/client'
 import { useAuth } from '../../auth/AuthContext'
 import { EmptyState, ProblemAlert, QueryView, setFieldErrors } from '../../components/status'
 import { UnitPicker, useUnit } from '../../components/units'
-import { formatDong, formatRate } from '../../format'
+import { formatRate } from '../../format'
+import { moneyColumn } from './columns'
+import { ProjectsReport } from './ProjectsReport'
 
 type Row = Schemas['FundReportRow']
 type Programme = Schemas['Programme']
@@ -197,12 +199,6 @@ function Report({ unitId, programme, year }: { unitId: number; programme: Progra
       return next
     })
   const manage = hasRole('fund_manager', 'system_admin')
-  const money = (key: 'allocated' | 'disbursed' | 'remaining' | 'planned') => ({
-    title: t(`funds.${key}`),
-    dataIndex: key,
-    align: 'right' as const,
-    render: (v: number) => formatDong(v),
-  })
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
       <Breadcrumb
@@ -271,9 +267,9 @@ function Report({ unitId, programme, year }: { unitId: number; programme: Progra
                         <strong>{name}</strong>
                       ),
                   },
-                  money('allocated'),
-                  money('disbursed'),
-                  money('remaining'),
+                  moneyColumn(t, 'allocated'),
+                  moneyColumn(t, 'disbursed'),
+                  moneyColumn(t, 'remaining'),
                   {
                     title: t('funds.rate'),
                     dataIndex: 'disbursement_rate_bp',
@@ -366,6 +362,7 @@ export function FundsPage() {
                 </Link>
               </Space>
               <Report unitId={unitId} programme={programme} year={year} />
+              <ProjectsReport unitId={unitId} programmeId={programme.id} year={year} />
             </Space>
           )
         }}
