@@ -17,8 +17,8 @@ export function formatDate(value: string | null | undefined): string {
 
 /**
  * A timestamp as `05/11/2026 14:03` in the viewer's zone. The API writes
- * some timestamps in UTC without a zone (`2026-11-20T03:00:00`), which a
- * browser would read as local time: those are taken as UTC.
+ * RFC 3339 in UTC (`2026-11-20T03:00:00Z`); a time without a zone is taken
+ * as UTC too, never as the browser's local time.
  */
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return ''

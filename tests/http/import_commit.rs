@@ -183,6 +183,11 @@ async fn p135_reports_commit_idempotently_and_roll_back(app: TestApp) {
         let id = first["id"].as_i64().unwrap();
         let done = commit(&app, &token, id, 200).await;
         assert_eq!(done["status"], "committed");
+        // Timestamps carry their zone (RFC 3339, as `date-time` requires).
+        for at in ["created_at", "committed_at"] {
+            let text = done[at].as_str().unwrap_or_default();
+            assert!(text.ends_with('Z'), "{at}: {text}");
+        }
         assert!(done["result"]["created"]["allocations"].as_u64().unwrap() > 0);
         assert_eq!(
             done["result"]["created"]["units"].as_u64().unwrap_or(0),

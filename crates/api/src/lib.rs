@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod state;
+pub mod utc;
 
 pub use error::{ApiError, ApiResult, ErrorCode, FieldError, Problem};
 pub use state::AppState;

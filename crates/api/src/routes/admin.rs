@@ -25,8 +25,11 @@ pub struct ServiceAccount {
     pub name: String,
     pub description: String,
     pub active: bool,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(default, with = "crate::utc::option")]
     pub last_used_at: Option<NaiveDateTime>,
+    #[serde(default, with = "crate::utc::option")]
     pub revoked_at: Option<NaiveDateTime>,
     pub grants: Vec<GrantView>,
 }
@@ -187,8 +190,11 @@ pub struct BoardToken {
     #[schema(example = "Màn hình phòng họp UBND tỉnh")]
     pub name: String,
     pub unit_id: i64,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(default, with = "crate::utc::option")]
     pub last_used_at: Option<NaiveDateTime>,
+    #[serde(default, with = "crate::utc::option")]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
@@ -322,6 +328,7 @@ pub async fn revoke_board_token(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
+    #[serde(with = "crate::utc")]
     pub at: NaiveDateTime,
     #[schema(example = "user")]
     pub actor_kind: String,
@@ -372,8 +379,10 @@ pub struct AuditQuery {
     pub actor_kind: Option<String>,
     pub actor_id: Option<i64>,
     /// From this time (UTC, inclusive).
+    #[serde(default, with = "crate::utc::option")]
     pub from: Option<NaiveDateTime>,
     /// Up to this time (UTC, inclusive).
+    #[serde(default, with = "crate::utc::option")]
     pub to: Option<NaiveDateTime>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,

@@ -35,6 +35,7 @@ pub struct Attachment {
     /// SHA-256 of the content, lowercase hex.
     pub sha256: String,
     pub uploader_name: String,
+    #[serde(with = "crate::utc")]
     pub uploaded_at: NaiveDateTime,
     /// Where to download it (with the same bearer token).
     #[schema(example = "/api/v1/attachments/7/content")]

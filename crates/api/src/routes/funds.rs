@@ -584,6 +584,7 @@ pub struct Allocation {
     pub decision_number: String,
     pub decision_date: NaiveDate,
     pub note: String,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
     /// The giver's position after this entry (root: none; not in lists).
     pub from_balance: Option<Balance>,

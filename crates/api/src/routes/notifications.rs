@@ -25,7 +25,9 @@ pub struct Notification {
     #[schema(example = "Nhiệm vụ đã quá hạn 15/11/2026 (task overdue)")]
     pub title: String,
     pub body: String,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(default, with = "crate::utc::option")]
     pub read_at: Option<NaiveDateTime>,
 }
 

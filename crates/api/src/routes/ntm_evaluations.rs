@@ -185,6 +185,7 @@ pub struct ReviewStep {
     pub criteria: Vec<u8>,
     pub reason: String,
     pub actor_name: String,
+    #[serde(with = "crate::utc")]
     pub at: NaiveDateTime,
 }
 

@@ -771,6 +771,7 @@ pub struct TaskEvent {
     pub kind: TaskActionKind,
     pub actor_id: Option<i64>,
     pub actor_name: String,
+    #[serde(with = "crate::utc")]
     pub at: chrono::NaiveDateTime,
     pub note: String,
     pub percent: Option<i32>,

@@ -29,7 +29,9 @@ pub struct User {
     pub phone: Option<String>,
     pub primary_unit_id: i64,
     pub active: bool,
+    #[serde(with = "crate::utc")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(with = "crate::utc")]
     pub updated_at: chrono::NaiveDateTime,
 }
 

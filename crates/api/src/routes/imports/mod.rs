@@ -314,8 +314,11 @@ pub struct ImportPreview {
     pub progress: i32,
     pub sha256: String,
     pub creator_name: String,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(default, with = "crate::utc::option")]
     pub committed_at: Option<NaiveDateTime>,
+    #[serde(default, with = "crate::utc::option")]
     pub rolled_back_at: Option<NaiveDateTime>,
     /// What the commit wrote.
     pub result: Option<Outcome>,
@@ -1056,6 +1059,7 @@ pub struct AgencyAlias {
     #[schema(example = "Sở Khoa học và Công nghệ")]
     pub name: String,
     pub created_by: String,
+    #[serde(with = "crate::utc")]
     pub created_at: NaiveDateTime,
 }
 
