@@ -64,12 +64,29 @@ export function useLatestRound() {
   return { rounds, latest }
 }
 
-export function NtmPage() {
+/** The round the address names (else the latest), and the select that changes it. */
+export function useRoundParam() {
   const { t } = useTranslation()
-  const { hasRole } = useAuth()
   const [params, setParams] = useSearchParams()
   const { rounds, latest } = useLatestRound()
   const roundId = Number(params.get('round_id')) || latest
+  const roundSelect = (
+    <Select
+      aria-label={t('ntm.round')}
+      loading={rounds.isPending}
+      value={roundId}
+      onChange={(v) => setParams({ round_id: String(v) })}
+      options={(rounds.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
+      style={{ width: 300 }}
+    />
+  )
+  return { roundId, roundSelect }
+}
+
+export function NtmPage() {
+  const { t } = useTranslation()
+  const { hasRole } = useAuth()
+  const { roundId, roundSelect } = useRoundParam()
   const evaluations = useQuery({
     queryKey: ['evaluations', roundId],
     enabled: roundId !== undefined,
@@ -85,14 +102,7 @@ export function NtmPage() {
           title={t('ntm.evaluations')}
           extra={
             <Space wrap>
-              <Select
-                aria-label={t('ntm.round')}
-                loading={rounds.isPending}
-                value={roundId}
-                onChange={(v) => setParams({ round_id: String(v) })}
-                options={(rounds.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
-                style={{ width: 300 }}
-              />
+              {roundSelect}
               {hasRole('ntm_coordinator', 'system_admin') && (
                 <Link to="/ntm/sets">
                   <SettingOutlined /> {t('ntmSetup.title')}

@@ -4,21 +4,19 @@
 // the Excel report.
 import { DownloadOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
-import { Button, Card, Col, Row, Select, Space, Statistic, Table, Tag, Typography } from 'antd'
+import { Button, Card, Col, Row, Space, Statistic, Table, Tag, Typography } from 'antd'
 import { useTranslation } from 'react-i18next'
-import { Link, useSearchParams } from 'react-router'
+import { Link } from 'react-router'
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { api, download, unwrap, type Schemas } from '../../api/client'
 import { EmptyState, QueryView } from '../../components/status'
-import { useLatestRound } from './NtmPage'
+import { useRoundParam } from './NtmPage'
 
 type UnitStat = Schemas['UnitStat']
 
 export function NtmStatsPage() {
   const { t } = useTranslation()
-  const [params, setParams] = useSearchParams()
-  const { rounds, latest } = useLatestRound()
-  const roundId = Number(params.get('round_id')) || latest
+  const { roundId, roundSelect } = useRoundParam()
   const stats = useQuery({
     queryKey: ['ntm-stats', roundId],
     enabled: roundId !== undefined,
@@ -29,14 +27,7 @@ export function NtmStatsPage() {
     <section>
       <Typography.Title level={2}>{t('ntm.statsTitle')}</Typography.Title>
       <Space wrap className="filters">
-        <Select
-          aria-label={t('ntm.round')}
-          loading={rounds.isPending}
-          value={roundId}
-          onChange={(v) => setParams({ round_id: String(v) })}
-          options={(rounds.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
-          style={{ width: 300 }}
-        />
+        {roundSelect}
         {roundId && (
           <Button
             icon={<DownloadOutlined />}
