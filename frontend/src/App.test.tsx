@@ -110,4 +110,29 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { level: 2, name: 'Đăng nhập' })).toBeInTheDocument()
     await waitFor(() => expect(localStorage.getItem('dhs.session')).toBeNull())
   })
+
+  it('shows the next account its own name after a session ends, not the previous one cached', async () => {
+    const other = { ...ME, id: 9, username: 'sotc.canbo', full_name: 'Đỗ Thị Hương' }
+    const unauthorized = {
+      status: 401,
+      body: { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, code: 'unauthorized' },
+    }
+    fakeApi({
+      'POST /api/v1/auth/login': {
+        body: { access_token: 'second', refresh_token: 'r2', token_type: 'Bearer', expires_in: 900 },
+      },
+      'GET /api/v1/me': (req) => ({ body: req.headers.get('Authorization') === 'Bearer first' ? ME : other }),
+      // The first session expires while the dashboard loads, and its refresh is refused.
+      'GET /api/v1/task-stats': (req) =>
+        req.headers.get('Authorization') === 'Bearer first' ? unauthorized : { body: EMPTY_STATS },
+      'POST /api/v1/auth/refresh': unauthorized,
+      'GET /api/v1/tasks': { body: { items: [], total: 0, limit: 5, offset: 0 } },
+    })
+    localStorage.setItem('dhs.session', JSON.stringify({ access: 'first', refresh: 'r' }))
+    renderAt('/')
+    fireEvent.change(await screen.findByLabelText('Tên đăng nhập'), { target: { value: 'sotc.canbo' } })
+    fireEvent.change(screen.getByLabelText('Mật khẩu'), { target: { value: 'thuchanh2026' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Đăng nhập' }))
+    expect(await screen.findByTestId('current-user')).toHaveTextContent('Đỗ Thị Hương')
+  })
 })

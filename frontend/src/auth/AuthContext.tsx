@@ -31,7 +31,16 @@ const AuthContext = createContext<Auth | null>(null)
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(() => loadSession())
   const queryClient = useQueryClient()
-  useEffect(() => onSessionChange(setSession), [])
+  // A session that ends (sign-out, a refused refresh) takes its cached data
+  // with it: the next account must not see the previous one's.
+  useEffect(
+    () =>
+      onSessionChange((next) => {
+        if (!next) queryClient.clear()
+        setSession(next)
+      }),
+    [queryClient],
+  )
 
   const me = useQuery({
     queryKey: ['me', session?.refresh ? 'signed-in' : 'anonymous'],
@@ -51,8 +60,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       await api.POST('/api/v1/auth/logout', { body: { refresh_token: current.refresh } }).catch(() => undefined)
     }
     saveSession(null)
-    queryClient.clear()
-  }, [queryClient])
+  }, [])
 
   const value = useMemo<Auth>(() => {
     const roles = new Set((me.data?.grants ?? []).map((g) => g.role))
