@@ -12,5 +12,6 @@ mod imports;
 mod migrations;
 mod ntm;
 mod platform;
+mod scale;
 mod tasks;
 mod units;

@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod bulk;
 mod db;
 mod error;
 pub mod funds;

@@ -35,6 +35,22 @@ pub enum Command {
         /// The demo data set (idempotent).
         #[arg(long)]
         demo: bool,
+        /// A national-scale data set on top of the demo, for benchmarks:
+        /// this many tasks over as many years as they need (about 136,000
+        /// a year), the whole country's units, Programme 135 money and NTM
+        /// results. Only on a database without one.
+        #[arg(long, value_name = "TASKS")]
+        scale: Option<usize>,
+        /// Allocation and disbursement rows of the scale data set
+        /// (default: as many as tasks).
+        #[arg(long, requires = "scale")]
+        fund_rows: Option<usize>,
+        /// The scale generator's seed: the same seed gives the same rows.
+        #[arg(long, default_value_t = 2026, requires = "scale")]
+        seed: u64,
+        /// Only these (post-2025) provinces, by code, in the scale data set.
+        #[arg(long = "province", requires = "scale")]
+        provinces: Vec<String>,
         #[command(subcommand)]
         what: Option<SeedCommand>,
     },
@@ -103,9 +119,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(backend = ?db.backend(), "database is up to date");
             Ok(())
         }
-        Command::Seed { demo, what } => {
+        Command::Seed {
+            demo,
+            scale,
+            fund_rows,
+            seed,
+            provinces,
+            what,
+        } => {
             let db = open_database(&settings).await?;
             match (demo, what) {
+                (_, None) if scale.is_some() => {
+                    let tasks = scale.unwrap_or_default();
+                    let options = crate::seed::scale::ScaleOptions {
+                        tasks,
+                        fund_rows: fund_rows.unwrap_or(tasks),
+                        seed,
+                        provinces: (!provinces.is_empty()).then(|| provinces.into_iter().collect()),
+                        today: domain::tasks::local_today(chrono::Utc::now().naive_utc()),
+                    };
+                    let report =
+                        run_blocking(move || crate::seed::scale::generate(&db, &options)).await?;
+                    print!("{report}");
+                }
                 (true, None) => {
                     let report = run_blocking(move || crate::seed::demo(&db)).await?;
                     println!("{report}");
@@ -117,7 +153,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             .await?;
                     println!("{report:?}");
                 }
-                _ => anyhow::bail!("say what to seed: `seed --demo` or `seed units`"),
+                _ => anyhow::bail!(
+                    "say what to seed: `seed --demo`, `seed --scale N` or `seed units`"
+                ),
             }
             Ok(())
         }

@@ -156,10 +156,6 @@ pub fn ensure_reference(conn: &mut DbConnection, admin: &Actor) -> anyhow::Resul
     Ok(())
 }
 
-fn api(e: api::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
-}
-
 /// Villages made for the demo under its first commune.
 const VILLAGES: [&str; 2] = ["Thôn Xuân Đài", "Thôn Minh Đài"];
 /// How many communes of the demo province receive money.
@@ -250,7 +246,7 @@ pub fn load_demo(
                 entries: listed,
             },
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
         let key = |component_id, source_id| KeyBody {
             programme_id: programme.id,
             year,
@@ -288,7 +284,7 @@ pub fn load_demo(
                 },
             )
             .map(|_| ())
-            .map_err(api)
+            .map_err(super::api)
         };
         // The envelope from the central budget.
         allocate(
@@ -375,7 +371,7 @@ pub fn load_demo(
                     }),
                 },
             )
-            .map_err(api)?;
+            .map_err(super::api)?;
             allocate(
                 conn,
                 key(infra, investment),
@@ -408,7 +404,7 @@ pub fn load_demo(
                         note: String::new(),
                     },
                 )
-                .map_err(api)?;
+                .map_err(super::api)?;
                 entries += 1;
             }
         }

@@ -4,6 +4,7 @@
 mod funds;
 mod ntm;
 pub mod reference;
+pub mod scale;
 mod tasks;
 
 use std::collections::BTreeSet;
@@ -22,12 +23,9 @@ pub const DEMO_PROVINCE_CODE: &str = "25";
 pub const DEMO_PASSWORD: &str = "thuchanh2026";
 
 /// Departments of the demo province (the structure after the 2025 reform).
+/// The first is the office, named after the province ([`office_name`]).
 const AGENCIES: [(&str, &str, &str); 12] = [
-    (
-        "Văn phòng UBND tỉnh Phú Thọ",
-        "Văn phòng UBND tỉnh",
-        "văn phòng",
-    ),
+    ("", "Văn phòng UBND tỉnh", "văn phòng"),
     ("Sở Tài chính", "Sở Tài chính", "sở"),
     ("Sở Nội vụ", "Sở Nội vụ", "sở"),
     ("Sở Xây dựng", "Sở Xây dựng", "sở"),
@@ -116,7 +114,22 @@ fn demo_province(conn: &mut DbConnection) -> anyhow::Result<UnitId> {
     )
 }
 
-fn ensure_agencies(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<()> {
+/// The office of a province's committee: "Văn phòng UBND tỉnh Phú Thọ" for
+/// "Tỉnh Phú Thọ".
+fn office_name(province_name: &str) -> String {
+    let mut chars = province_name.chars();
+    let lowered: String = chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    format!("Văn phòng UBND {lowered}")
+}
+
+fn ensure_agencies(
+    conn: &mut DbConnection,
+    province: UnitId,
+    province_name: &str,
+) -> anyhow::Result<()> {
     let existing = units::list(
         conn,
         &units::UnitFilter {
@@ -127,7 +140,13 @@ fn ensure_agencies(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<
         },
     )?
     .0;
+    let office = office_name(province_name);
     for (name, short, unit_type) in AGENCIES {
+        let name = if name.is_empty() {
+            office.as_str()
+        } else {
+            name
+        };
         if existing.iter().any(|u| u.name == name) {
             continue;
         }
@@ -145,6 +164,11 @@ fn ensure_agencies(conn: &mut DbConnection, province: UnitId) -> anyhow::Result<
         )?;
     }
     Ok(())
+}
+
+/// A refusal of the API's own rules while seeding, as an error.
+fn api(e: api::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{:?}: {:?} {:?}", e.code, e.detail, e.errors)
 }
 
 /// A demo account as an actor, with its grants.
@@ -243,7 +267,8 @@ pub fn demo(db: &Db) -> anyhow::Result<String> {
     let hash = auth::password::hash(DEMO_PASSWORD)?;
     db.write_blocking(|conn| -> anyhow::Result<()> {
         let province = demo_province(conn)?;
-        ensure_agencies(conn, province)?;
+        let name = units::get(conn, province)?.name;
+        ensure_agencies(conn, province, &name)?;
         ensure_accounts(conn, province, &hash)?;
         persistence::meta::set(conn, "demo_seeded", "1")?;
         Ok(())

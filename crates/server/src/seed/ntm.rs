@@ -134,10 +134,6 @@ fn exists(conn: &mut DbConnection, code: &str) -> anyhow::Result<bool> {
     Ok(store::list_sets(conn)?.iter().any(|s| s.code == code))
 }
 
-fn api(e: api::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{:?}: {:?} {:?}", e.code, e.detail, e.errors)
-}
-
 /// The reference sets, as drafts for an administrator to complete.
 pub fn ensure_reference(conn: &mut DbConnection, admin: &Actor) -> anyhow::Result<()> {
     if !exists(conn, SET_318)? {
@@ -157,7 +153,7 @@ pub fn ensure_reference(conn: &mut DbConnection, admin: &Actor) -> anyhow::Resul
                 criteria,
             ),
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
     }
     if !exists(conn, "QD51-2025")? {
         let criteria = (1..=10)
@@ -187,7 +183,7 @@ pub fn ensure_reference(conn: &mut DbConnection, admin: &Actor) -> anyhow::Resul
                 criteria,
             ),
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
     }
     Ok(())
 }
@@ -268,8 +264,8 @@ fn demo_set(conn: &mut DbConnection, admin: &Actor, province: UnitId) -> anyhow:
             criteria,
         ),
     )
-    .map_err(api)?;
-    publish_set(conn, admin, set.id).map_err(api)?;
+    .map_err(super::api)?;
+    publish_set(conn, admin, set.id).map_err(super::api)?;
     Ok(set.id)
 }
 
@@ -369,7 +365,7 @@ fn drive(
     // Xã Tân Sơn enters its own figures; the others are entered by the
     // administrator (who holds every role) for lack of demo logins.
     let enterer = if own { actors.commune } else { actors.admin };
-    enter_values(conn, enterer, evaluation_id, &values(criteria, unmet)).map_err(api)?;
+    enter_values(conn, enterer, evaluation_id, &values(criteria, unmet)).map_err(super::api)?;
     if progress == Progress::Entered {
         return Ok(());
     }
@@ -379,7 +375,7 @@ fn drive(
         evaluation_id,
         &step(ReviewAction::Submit, None, ""),
     )
-    .map_err(api)?;
+    .map_err(super::api)?;
     let others: Vec<u8> = criteria
         .iter()
         .filter(|c| c.department_unit_id != construction)
@@ -396,7 +392,7 @@ fn drive(
         evaluation_id,
         &step(ReviewAction::Accept, Some(accepted), ""),
     )
-    .map_err(api)?;
+    .map_err(super::api)?;
     if !returned.is_empty() {
         act(
             conn,
@@ -408,7 +404,7 @@ fn drive(
                 "Thiếu biên bản kiểm tra thu gom, xử lý rác thải; đề nghị bổ sung minh chứng",
             ),
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
     }
     if matches!(progress, Progress::AtDepartments | Progress::Returned) {
         return Ok(());
@@ -420,14 +416,14 @@ fn drive(
         evaluation_id,
         &step(ReviewAction::Accept, None, ""),
     )
-    .map_err(api)?;
+    .map_err(super::api)?;
     act(
         conn,
         actors.coordinator,
         evaluation_id,
         &step(ReviewAction::Accept, None, ""),
     )
-    .map_err(api)?;
+    .map_err(super::api)?;
     if progress == Progress::Recognised {
         act(
             conn,
@@ -439,7 +435,7 @@ fn drive(
                 ..step(ReviewAction::Accept, None, "")
             },
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
     }
     Ok(())
 }
@@ -457,7 +453,7 @@ pub fn load_demo(
     }
     let set_id = demo_set(conn, admin, province)?;
     let criteria =
-        api::routes::ntm_sets::definition(&store::get_set(conn, set_id)?).map_err(api)?;
+        api::routes::ntm_sets::definition(&store::get_set(conn, set_id)?).map_err(super::api)?;
     let communes = super::demo_communes(conn, province, today, 6)?;
     anyhow::ensure!(communes.len() == 6, "the demo needs six communes");
     let commune = super::actor(conn, "xa.tanson")?;
@@ -541,7 +537,7 @@ pub fn load_demo(
                 participants: participants.clone(),
             },
         )
-        .map_err(api)?;
+        .map_err(super::api)?;
         let evaluations = store::list_evaluations(
             conn,
             &store::EvaluationFilter {

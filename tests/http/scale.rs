@@ -1,0 +1,146 @@
+//! The scale data generator (`server seed --scale`): what it writes keeps
+//! the workflows' rules, reads back through the API, and is the same for
+//! the same seed.
+
+use blackbox::{backend_tests, TestApp};
+use diesel::sql_types::BigInt;
+use diesel::{QueryableByName, RunQueryDsl};
+use server::seed::scale::{generate, ScaleOptions, ScaleReport};
+
+const TASKS: usize = 1_500;
+const FUND_ROWS: usize = 1_500;
+
+fn options() -> ScaleOptions {
+    ScaleOptions {
+        tasks: TASKS,
+        fund_rows: FUND_ROWS,
+        seed: 7,
+        provinces: Some(["25".to_owned()].into()),
+        today: api::routes::tasks::today(),
+    }
+}
+
+async fn seed(app: &TestApp) -> anyhow::Result<ScaleReport> {
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || generate(&db, &options())).await?
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.db.conn().unwrap();
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut *conn)
+        .unwrap()
+        .n
+}
+
+/// Units that pass on or pay out more than they received, per programme
+/// year, component and source.
+const OVERDRAWN: &str = "SELECT COUNT(*) AS n FROM (
+    SELECT u.unit_id,
+      (SELECT COALESCE(SUM(a.amount), 0) FROM fund_allocations a
+        WHERE a.to_unit_id = u.unit_id AND a.year = u.year
+          AND a.component_id = u.component_id AND a.source_id = u.source_id) AS received,
+      (SELECT COALESCE(SUM(a.amount), 0) FROM fund_allocations a
+        WHERE a.from_unit_id = u.unit_id AND a.year = u.year
+          AND a.component_id = u.component_id AND a.source_id = u.source_id)
+      + (SELECT COALESCE(SUM(d.amount), 0) FROM fund_disbursements d
+        WHERE d.unit_id = u.unit_id AND d.year = u.year
+          AND d.component_id = u.component_id AND d.source_id = u.source_id) AS spent
+    FROM (SELECT DISTINCT to_unit_id AS unit_id, year, component_id, source_id
+          FROM fund_allocations WHERE to_unit_id IS NOT NULL) u
+  ) t WHERE spent > received";
+
+backend_tests!(demo: scale_data_keeps_the_rules_and_reads_back);
+
+async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
+    let tasks_before = count(&app, "SELECT COUNT(*) AS n FROM tasks");
+    let report = seed(&app).await.unwrap();
+    assert_eq!(report.tasks, TASKS);
+    assert_eq!(report.allocations + report.disbursements, FUND_ROWS);
+    assert!(report.disbursements > 0, "{report}");
+    assert!(report.villages > 0 && report.evaluations > 0, "{report}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM tasks"),
+        tasks_before + TASKS as i64
+    );
+    // A task's state agrees with its dates (the completion day is kept from
+    // the proposal on).
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM tasks
+             WHERE (state IN ('completed', 'completion_proposed', 'reviewed')) <> (completed_on IS NOT NULL)"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM tasks WHERE state = 'completed' AND progress_percent <> 100"
+        ),
+        0
+    );
+    assert_eq!(count(&app, OVERDRAWN), 0, "money is conserved");
+    // Every rural commune has a recorded result in each of the three rounds.
+    let rural = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM org_units WHERE kind = 'commune' AND unit_type = 'xã' AND valid_to IS NULL",
+    );
+    assert_eq!(report.evaluations as i64, 3 * rural);
+
+    // It reads back through the API: the province's leader sees every task.
+    let leader = app.token("lanhdao.ubnd").await;
+    let list = TestApp::expect(app.get_as(&leader, "/api/v1/tasks?limit=5").await, 200).await;
+    assert_eq!(list["total"], tasks_before + TASKS as i64);
+    let stats = TestApp::expect(app.get_as(&leader, "/api/v1/task-stats").await, 200).await;
+    assert!(stats.to_string().contains("overdue"), "{stats}");
+    let office_leader = app.token("vp.lanhdao").await;
+    let office = app
+        .unit_id(&office_leader, "Văn phòng UBND tỉnh Phú Thọ")
+        .await;
+    let created = TestApp::expect(
+        app.post_as(
+            &office_leader,
+            "/api/v1/board-tokens",
+            &serde_json::json!({"name": "Phòng họp", "unit_id": office}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    let board = TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 200).await;
+    // More than the demo's 18 open or closed-this-year tasks.
+    assert!(
+        board["total"]["counts"]["total"].as_i64().unwrap() > 18,
+        "{board}"
+    );
+
+    // A second run on the same database is refused.
+    let again = seed(&app).await.unwrap_err().to_string();
+    assert!(again.contains("already holds"), "{again}");
+}
+
+backend_tests!(the_same_seed_gives_the_same_data);
+
+async fn the_same_seed_gives_the_same_data(app: TestApp) {
+    let other = TestApp::spawn(app.backend).await.unwrap();
+    seed(&app).await.unwrap();
+    seed(&other).await.unwrap();
+    for fingerprint in [
+        "SELECT CAST(SUM(LENGTH(content) * id + lead_unit_id * progress_percent) AS BIGINT) AS n FROM tasks",
+        "SELECT COUNT(DISTINCT deadline) AS n FROM tasks",
+        "SELECT COUNT(*) AS n FROM tasks WHERE state = 'completed' AND completed_on > deadline",
+        "SELECT COUNT(*) AS n FROM tasks WHERE state = 'in_progress'",
+        "SELECT CAST(SUM(amount) AS BIGINT) AS n FROM fund_disbursements",
+        "SELECT CAST(SUM(criteria_met * unit_id) AS BIGINT) AS n FROM ntm_evaluations",
+    ] {
+        assert_eq!(count(&app, fingerprint), count(&other, fingerprint), "{fingerprint}");
+    }
+}
