@@ -12,11 +12,26 @@
 //!   (the same cells, each with a format like the report's).
 //!
 //! After the runs the ratios of the medians (and of the means) are printed
-//! for every pair measured by this process.
+//! for every pair measured by this process. Then, for the same groups, a
+//! paired measurement: rounds in which each function of the group runs
+//! once, one after the other (in turn forwards and backwards), and the
+//! median over the rounds of each round's ratio. Criterion measures one
+//! function for many seconds and then the next; on a machine shared with
+//! other work the load changes between them, and their ratio with it. A
+//! round takes a few seconds at most, so both sides of a paired ratio see
+//! about the same load. `PAIRED_ROUNDS` sets the number of rounds (0: none;
+//! by default 21 for 10k, 9 for 100k).
+//!
+//! With `BENCH_SUMMARY=FILE`, the medians and ratios are also written to
+//! `FILE` as JSON (for `bench/excel/run.sh`). With `BENCH_FILES=DIR`, the
+//! generated P135 files are checked to be byte for byte the ones
+//! `examples/bench_files.rs` wrote into `DIR` (those the Python peers
+//! read).
 //!
 //! ```sh
 //! cargo bench -p interchange --bench interchange
 //! cargo bench -p interchange --bench interchange -- import/10k   # one group
+//! PAIRED_ROUNDS=0 cargo bench -p interchange --bench interchange  # criterion only
 //! ```
 //!
 //! Figures and how to read them: `BENCHMARKS.md`, "Excel import and export".
@@ -26,19 +41,21 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/export.rs"]
+mod export_data;
 
 use std::hint::black_box;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use calamine::{open_workbook_auto_from_rs, Reader};
-use chrono::NaiveDate;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
-use domain::money::AmountUnit;
+use export_data::{cell_formats, export_report, plain_cells, write_plain, Plain};
 use interchange::legacy_p135;
-use interchange::report::{self, Cell, Column, ColumnKind, Report, Row, RowStyle};
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
+use interchange::report::{self, Report};
+use rust_xlsxwriter::Format;
+use serde_json::json;
 
 /// The sizes measured, with the group name suffix.
 const SIZES: &[(usize, &str)] = &[(10_000, "10k"), (100_000, "100k")];
@@ -85,34 +102,44 @@ fn calamine_parse_only(bytes: &[u8]) -> usize {
     cells
 }
 
-fn import(c: &mut Criterion) {
-    for &(rows, label) in SIZES {
-        let file = common::p135_report(rows).expect("generated report");
-        // The generated file must read back whole and clean, or the bench
-        // would time an import that stops early.
-        let import = legacy_p135::read(&file.bytes).expect("the generated report reads");
-        assert!(import.problems.is_empty(), "{:#?}", &import.problems[..3]);
-        assert_eq!(import.rows.len(), file.villages);
-        assert_eq!(import.subtotals.len(), file.communes);
-        let summary = legacy_p135::summary(&import);
-        assert!(summary.total_row_reconciles);
-        assert_eq!(summary.total_planned_dong, file.total_planned_dong);
-        assert_eq!(summary.total_disbursed_dong, file.total_disbursed_dong);
-        drop(import);
-        eprintln!(
-            "import/{label}: {} village rows, {} commune rows, file {} bytes",
-            file.villages,
-            file.communes,
-            file.bytes.len()
+/// Checks that the generated file reads back whole and clean (or the
+/// bench would time an import that stops early), and with `BENCH_FILES`
+/// that it is the file the Python peers read.
+fn check_import(file: &common::P135File, rows: usize, label: &str) {
+    let import = legacy_p135::read(&file.bytes).expect("the generated report reads");
+    assert!(import.problems.is_empty(), "{:#?}", &import.problems[..3]);
+    assert_eq!(import.rows.len(), file.villages);
+    assert_eq!(import.subtotals.len(), file.communes);
+    let summary = legacy_p135::summary(&import);
+    assert!(summary.total_row_reconciles);
+    assert_eq!(summary.total_planned_dong, file.total_planned_dong);
+    assert_eq!(summary.total_disbursed_dong, file.total_disbursed_dong);
+    if let Some(dir) = std::env::var_os("BENCH_FILES") {
+        let path = Path::new(&dir).join(format!("p135_{rows}.xlsx"));
+        let written = std::fs::read(&path).expect("the file bench_files wrote");
+        assert!(
+            written == file.bytes,
+            "{} differs from the generated file",
+            path.display()
         );
+    }
+    eprintln!(
+        "import/{label}: {} village rows, {} commune rows, file {} bytes",
+        file.villages,
+        file.communes,
+        file.bytes.len()
+    );
+}
 
-        let mut group = c.benchmark_group(format!("import/{label}"));
-        configure(&mut group, rows);
+fn import(c: &mut Criterion, inputs: &[Inputs]) {
+    for input in inputs {
+        let mut group = c.benchmark_group(format!("import/{}", input.label));
+        configure(&mut group, input.rows);
         group.bench_function("calamine_parse_only", |b| {
-            b.iter(|| calamine_parse_only(black_box(&file.bytes)));
+            b.iter(|| calamine_parse_only(black_box(&input.file.bytes)));
         });
         group.bench_function("legacy_p135_read", |b| {
-            b.iter(|| legacy_p135::read(black_box(&file.bytes)).expect("reads"));
+            b.iter(|| legacy_p135::read(black_box(&input.file.bytes)).expect("reads"));
         });
         group.finish();
     }
@@ -122,315 +149,88 @@ fn import(c: &mut Criterion) {
 // Export
 // ---------------------------------------------------------------------------
 
-/// Detail rows under each group row.
-const ROWS_PER_GROUP: usize = 10;
-
-fn column(header: &str, group: Option<&str>, width: f64, kind: ColumnKind) -> Column {
-    Column {
-        header: header.to_owned(),
-        group: group.map(str::to_owned),
-        width,
-        kind,
-    }
-}
-
-/// A disbursement report: `rows` detail rows (STT, name, four money
-/// columns, a rate, a date, a note) under a group row every
-/// [`ROWS_PER_GROUP`] rows (a Roman numeral, a commune, its subtotals), and
-/// a total row.
-fn export_report(rows: usize) -> Report {
-    let planned = Some("Kế hoạch vốn năm 2026");
-    let disbursed = Some("Giải ngân đến 31/12/2026");
-    let columns = vec![
-        column("STT", None, 6.0, ColumnKind::Integer),
-        column("Tên xã, thôn", None, 28.0, ColumnKind::Text),
-        column("Tổng số", planned, 14.0, ColumnKind::Money),
-        column("Hỗ trợ đầu tư CSHT", planned, 14.0, ColumnKind::Money),
-        column("Tổng số", disbursed, 14.0, ColumnKind::Money),
-        column("Hỗ trợ đầu tư CSHT", disbursed, 14.0, ColumnKind::Money),
-        column("Tỷ lệ giải ngân", None, 10.0, ColumnKind::Rate),
-        column("Ngày giải ngân gần nhất", None, 12.0, ColumnKind::Date),
-        column("Ghi chú", None, 16.0, ColumnKind::Text),
-    ];
-    let first_day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
-    let mut out = Vec::with_capacity(rows + rows / ROWS_PER_GROUP + 2);
-    let mut grand = [0i64; 4];
-    for g in 0..rows.div_ceil(ROWS_PER_GROUP) {
-        let details: Vec<Row> = (g * ROWS_PER_GROUP..rows.min((g + 1) * ROWS_PER_GROUP))
-            .map(|i| {
-                let k = i64::try_from(i).expect("fits");
-                let planned = 1_000_000_000 + (k * 7_919_000) % 2_000_000_000;
-                let csht = planned / 5 * 3 / 1000 * 1000;
-                let disbursed = planned / 100 * (60 + k % 40);
-                let disbursed_csht = csht / 100 * (60 + k % 40);
-                let bp = u64::try_from(disbursed * 10_000 / planned).expect("positive");
-                let day = first_day + chrono::Days::new(u64::try_from(k % 350).expect("positive"));
-                let note = if i.is_multiple_of(3) {
-                    "Thôn ĐBKK"
-                } else {
-                    ""
-                };
-                Row::detail(vec![
-                    Cell::Int(k % ROWS_PER_GROUP as i64 + 1),
-                    Cell::Text(format!("Thôn Bản Mòn {}", i + 1)),
-                    Cell::Money(planned),
-                    Cell::Money(csht),
-                    Cell::Money(disbursed),
-                    Cell::Money(disbursed_csht),
-                    Cell::Rate(Some(bp)),
-                    Cell::Date(day),
-                    if note.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(note.to_owned())
-                    },
-                ])
-            })
-            .collect();
-        let mut sums = [0i64; 4];
-        for row in &details {
-            for (s, cell) in sums.iter_mut().zip(&row.cells[2..6]) {
-                if let Cell::Money(v) = cell {
-                    *s += v;
-                }
-            }
-        }
-        for (t, s) in grand.iter_mut().zip(sums) {
-            *t += s;
-        }
-        out.push(Row::new(
-            RowStyle::Group,
-            vec![
-                Cell::Text(report::roman(u32::try_from(g + 1).expect("fits"))),
-                Cell::Text(format!("Xã Mỹ Lung {}", g + 1)),
-                Cell::Money(sums[0]),
-                Cell::Money(sums[1]),
-                Cell::Money(sums[2]),
-                Cell::Money(sums[3]),
-                Cell::Rate(Some(u64::try_from(sums[2] * 10_000 / sums[0]).expect("+"))),
-                Cell::Empty,
-                Cell::Empty,
-            ],
-        ));
-        out.extend(details);
-    }
-    out.push(Row::new(
-        RowStyle::Total,
-        vec![
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Money(grand[0]),
-            Cell::Money(grand[1]),
-            Cell::Money(grand[2]),
-            Cell::Money(grand[3]),
-            Cell::Rate(Some(
-                u64::try_from(grand[2] * 10_000 / grand[0].max(1)).expect("+"),
-            )),
-            Cell::Empty,
-            Cell::Empty,
-        ],
-    ));
-    Report {
-        issuing_body: "UBND huyện Yên Lập".to_owned(),
-        issuing_office: Some("Phòng Dân tộc".to_owned()),
-        place_and_date: report::vietnamese_date_line(
-            "Yên Lập",
-            NaiveDate::from_ymd_opt(2026, 12, 31).expect("a date"),
-        ),
-        title: "BÁO CÁO KẾT QUẢ GIẢI NGÂN VỐN CHƯƠNG TRÌNH 135 NĂM 2026".to_owned(),
-        subtitle: Some("(Số liệu đến ngày 31/12/2026)".to_owned()),
-        amount_unit: Some(AmountUnit::TrieuDong),
-        columns,
-        rows: out,
-        signer_title: "KT. TRƯỞNG PHÒNG\nPHÓ TRƯỞNG PHÒNG".to_owned(),
-        signer_name: "Hoàng Văn Thắng".to_owned(),
-        recipients: vec!["UBND huyện".to_owned(), "Lưu: VT".to_owned()],
-        chart: None,
-        sheet_name: "Giải ngân 2026".to_owned(),
-    }
-}
-
-/// A cell value as the plain writer writes it.
-enum Plain {
-    Text(String),
-    Number(f64),
-    Date(ExcelDateTime),
-}
-
-/// The values `write_xlsx` writes for `report`, row by row at the same
-/// positions, computed once before timing: the header block's and the
-/// signature's texts, the column headers and numbers, and every table
-/// cell (money in the report's unit, rates as fractions, dates as dates).
-/// Blank cells are left out.
-fn plain_cells(report: &Report) -> Vec<(u32, Vec<(u16, Plain)>)> {
-    let text = |s: &str| Plain::Text(s.to_owned());
-    let n = report.columns.len();
-    let right = u16::try_from(n / 2).expect("fits");
-    let mut rows: Vec<(u32, Vec<(u16, Plain)>)> = vec![
-        (
-            0,
-            vec![
-                (0, Plain::Text(report.issuing_body.to_uppercase())),
-                (right, text(report::NATIONAL_NAME)),
-            ],
-        ),
-        (
-            1,
-            vec![
-                (
-                    0,
-                    Plain::Text(
-                        report
-                            .issuing_office
-                            .clone()
-                            .unwrap_or_default()
-                            .to_uppercase(),
-                    ),
-                ),
-                (right, text(report::NATIONAL_MOTTO)),
-            ],
-        ),
-        (3, vec![(right, text(&report.place_and_date))]),
-        (5, vec![(0, text(&report.title))]),
-        (6, vec![(0, text(report.subtitle.as_deref().unwrap_or("")))]),
-        (7, vec![(right, text("Đơn vị tính: triệu đồng"))]),
-    ];
-    let mut groups = Vec::new();
-    let mut headers = Vec::new();
-    for (c, column) in (0u16..).zip(&report.columns) {
-        match &column.group {
-            Some(g) if c == 0 || report.columns[usize::from(c) - 1].group.as_ref() != Some(g) => {
-                groups.push((c, text(g)));
-                headers.push((c, text(&column.header)));
-            }
-            Some(_) => headers.push((c, text(&column.header))),
-            None => groups.push((c, text(&column.header))),
-        }
-    }
-    rows.push((9, groups));
-    rows.push((10, headers));
-    rows.push((
-        11,
-        (0u16..)
-            .take(n)
-            .map(|c| (c, Plain::Text(format!("({})", c + 1))))
-            .collect(),
-    ));
-    let factor = 1_000_000.0;
-    let mut r = 12u32;
-    for row in &report.rows {
-        let mut cells = Vec::with_capacity(n);
-        for (c, cell) in (0u16..).zip(&row.cells) {
-            #[allow(clippy::cast_precision_loss)]
-            let value = match cell {
-                Cell::Text(s) => text(s),
-                Cell::Int(v) => Plain::Number(*v as f64),
-                Cell::Money(v) => Plain::Number(*v as f64 / factor),
-                Cell::Rate(Some(bp)) => Plain::Number(*bp as f64 / 10_000.0),
-                Cell::Date(d) => Plain::Date(
-                    ExcelDateTime::from_ymd(
-                        u16::try_from(chrono::Datelike::year(d)).expect("year"),
-                        u8::try_from(chrono::Datelike::month(d)).expect("month"),
-                        u8::try_from(chrono::Datelike::day(d)).expect("day"),
-                    )
-                    .expect("a date"),
-                ),
-                Cell::Rate(None) | Cell::Empty if c == 0 && row.style == RowStyle::Total => {
-                    text(report::TOTAL_LABEL)
-                }
-                Cell::Rate(None) | Cell::Empty => continue,
-            };
-            cells.push((c, value));
-        }
-        rows.push((r, cells));
-        r += 1;
-    }
-    r += 1;
-    let mut signature: Vec<Vec<(u16, Plain)>> = Vec::new();
-    signature.push(vec![(0, text(report::RECIPIENTS_HEADING))]);
-    for recipient in &report.recipients {
-        signature.push(vec![(0, Plain::Text(format!("- {recipient}")))]);
-    }
-    for (i, line) in report.signer_title.lines().enumerate() {
-        signature[i].push((right, Plain::Text(line.trim().to_uppercase())));
-    }
-    let name_row = report.signer_title.lines().count() + 4;
-    signature.resize_with(signature.len().max(name_row + 1), Vec::new);
-    signature[name_row].push((right, text(&report.signer_name)));
-    for cells in signature {
-        rows.push((r, cells));
-        r += 1;
-    }
-    rows
-}
-
-/// Formats like the report's table cells (Times New Roman 12, thin
-/// borders, number formats) for text, numbers and dates.
-fn cell_formats() -> [Format; 3] {
-    let base = Format::new()
-        .set_font_name("Times New Roman")
-        .set_font_size(12)
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::VerticalCenter);
-    [
-        base.clone().set_align(FormatAlign::Left).set_text_wrap(),
-        base.clone().set_num_format("#,##0.000"),
-        base.set_num_format("dd/mm/yyyy")
-            .set_align(FormatAlign::Center),
-    ]
-}
-
-/// The floor: the same values, constant-memory mode, no formats; or, with
-/// `formats`, each cell with the format for its type.
-fn write_plain(rows: &[(u32, Vec<(u16, Plain)>)], formats: Option<&[Format; 3]>) -> Vec<u8> {
-    let mut book = Workbook::new();
-    let sheet = book
-        .add_worksheet_with_constant_memory()
-        .expect("a worksheet");
-    for (r, cells) in rows {
-        for (c, value) in cells {
-            match (value, formats) {
-                (Plain::Text(s), None) => sheet.write_string(*r, *c, s),
-                (Plain::Number(v), None) => sheet.write_number(*r, *c, *v),
-                (Plain::Date(d), None) => sheet.write_datetime(*r, *c, d),
-                (Plain::Text(s), Some([f, _, _])) => sheet.write_string_with_format(*r, *c, s, f),
-                (Plain::Number(v), Some([_, f, _])) => {
-                    sheet.write_number_with_format(*r, *c, *v, f)
-                }
-                (Plain::Date(d), Some([_, _, f])) => sheet.write_datetime_with_format(*r, *c, d, f),
-            }
-            .expect("written");
-        }
-    }
-    book.save_to_buffer().expect("saved")
-}
-
-fn export(c: &mut Criterion) {
-    for &(rows, label) in SIZES {
-        let report = export_report(rows);
-        let plain = plain_cells(&report);
-        let formats = cell_formats();
-        let written = report::write_xlsx(&report).expect("the report writes");
-        eprintln!(
-            "export/{label}: {} table rows, report {} bytes, plain {} bytes",
-            report.rows.len(),
-            written.len(),
-            write_plain(&plain, None).len()
-        );
-
-        let mut group = c.benchmark_group(format!("export/{label}"));
-        configure(&mut group, rows);
+fn export(c: &mut Criterion, inputs: &[Inputs]) {
+    for input in inputs {
+        let (report, plain, formats) = (&input.report, &input.plain, &input.formats);
+        let mut group = c.benchmark_group(format!("export/{}", input.label));
+        configure(&mut group, input.rows);
         group.bench_function("plain_xlsxwriter", |b| {
-            b.iter(|| write_plain(black_box(&plain), None));
+            b.iter(|| write_plain(black_box(plain), None));
         });
         group.bench_function("formatted_xlsxwriter", |b| {
-            b.iter(|| write_plain(black_box(&plain), Some(&formats)));
+            b.iter(|| write_plain(black_box(plain), Some(formats)));
         });
         group.bench_function("report_write_xlsx", |b| {
-            b.iter(|| report::write_xlsx(black_box(&report)).expect("writes"));
+            b.iter(|| report::write_xlsx(black_box(report)).expect("writes"));
         });
         group.finish();
     }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs, and one run of a function
+// ---------------------------------------------------------------------------
+
+/// What the functions of one size work on, made before any timing.
+struct Inputs {
+    rows: usize,
+    label: &'static str,
+    file: common::P135File,
+    report: Report,
+    plain: Vec<(u32, Vec<(u16, Plain)>)>,
+    formats: [Format; 3],
+}
+
+fn inputs() -> Vec<Inputs> {
+    SIZES
+        .iter()
+        .map(|&(rows, label)| {
+            let file = common::p135_report(rows).expect("generated report");
+            check_import(&file, rows, label);
+            let report = export_report(rows);
+            let plain = plain_cells(&report);
+            let written = report::write_xlsx(&report).expect("the report writes");
+            eprintln!(
+                "export/{label}: {} table rows, report {} bytes, plain {} bytes",
+                report.rows.len(),
+                written.len(),
+                write_plain(&plain, None).len()
+            );
+            Inputs {
+                rows,
+                label,
+                file,
+                report,
+                plain,
+                formats: cell_formats(),
+            }
+        })
+        .collect()
+}
+
+/// One run of the function `function` of the group `prefix` (as named in
+/// [`PAIRS`]), timed.
+fn run_once(input: &Inputs, prefix: &str, function: &str) -> Duration {
+    let started = Instant::now();
+    match (prefix, function) {
+        ("import", "calamine_parse_only") => {
+            black_box(calamine_parse_only(black_box(&input.file.bytes)));
+        }
+        ("import", "legacy_p135_read") => {
+            black_box(legacy_p135::read(black_box(&input.file.bytes)).expect("reads"));
+        }
+        ("export", "plain_xlsxwriter") => {
+            black_box(write_plain(black_box(&input.plain), None));
+        }
+        ("export", "formatted_xlsxwriter") => {
+            black_box(write_plain(black_box(&input.plain), Some(&input.formats)));
+        }
+        ("export", "report_write_xlsx") => {
+            black_box(report::write_xlsx(black_box(&input.report)).expect("writes"));
+        }
+        other => panic!("no function {other:?}"),
+    }
+    started.elapsed()
 }
 
 // ---------------------------------------------------------------------------
@@ -467,7 +267,33 @@ fn estimates(dir: &Path, group: &str, function: &str, since: SystemTime) -> Opti
     Some((point("median")?, point("mean")?))
 }
 
-fn print_ratios(since: SystemTime) {
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// The (group prefix, size label) pairs this process measured with
+/// criterion.
+fn measured_groups(dir: &Path, since: SystemTime) -> Vec<(&'static str, &'static str)> {
+    let mut groups = Vec::new();
+    for &(prefix, floor, measured) in PAIRS {
+        for &(_, label) in SIZES {
+            let group = format!("{prefix}/{label}");
+            let fresh = estimates(dir, &group, floor, since).is_some()
+                && estimates(dir, &group, measured, since).is_some();
+            if fresh && !groups.contains(&(prefix, label)) {
+                groups.push((prefix, label));
+            }
+        }
+    }
+    groups
+}
+
+fn print_ratios(since: SystemTime, summary: &mut Vec<serde_json::Value>) {
     let dir = criterion_dir();
     let mut lines = Vec::new();
     for &(prefix, floor, measured) in PAIRS {
@@ -486,6 +312,11 @@ fn print_ratios(since: SystemTime) {
                 m.0 / f.0,
                 m.1 / f.1
             ));
+            summary.push(json!({
+                "kind": "criterion", "group": group, "floor": floor, "measured": measured,
+                "floor_median_ms": f.0 / 1e6, "measured_median_ms": m.0 / 1e6,
+                "ratio": m.0 / f.0, "mean_ratio": m.1 / f.1,
+            }));
         }
     }
     if !lines.is_empty() {
@@ -496,11 +327,92 @@ fn print_ratios(since: SystemTime) {
     }
 }
 
+/// Paired rounds (see the module documentation) for the groups criterion
+/// measured in this process.
+fn print_paired(inputs: &[Inputs], since: SystemTime, summary: &mut Vec<serde_json::Value>) {
+    let groups = measured_groups(&criterion_dir(), since);
+    let mut lines = Vec::new();
+    for (prefix, label) in groups {
+        let Some(input) = inputs.iter().find(|i| i.label == label) else {
+            continue;
+        };
+        let rounds = std::env::var("PAIRED_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(if input.rows >= 100_000 { 9 } else { 21 });
+        if rounds == 0 {
+            continue;
+        }
+        let mut functions: Vec<&str> = Vec::new();
+        for &(p, floor, measured) in PAIRS {
+            for f in [floor, measured] {
+                if p == prefix && !functions.contains(&f) {
+                    functions.push(f);
+                }
+            }
+        }
+        // One run of each first, unmeasured (caches, allocator).
+        for f in &functions {
+            run_once(input, prefix, f);
+        }
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); functions.len()];
+        for round in 0..rounds {
+            let mut order: Vec<usize> = (0..functions.len()).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for i in order {
+                times[i].push(run_once(input, prefix, functions[i]).as_secs_f64());
+            }
+        }
+        let index = |f: &str| functions.iter().position(|g| *g == f).unwrap_or(0);
+        for &(p, floor, measured) in PAIRS {
+            if p != prefix {
+                continue;
+            }
+            let (fi, mi) = (index(floor), index(measured));
+            let mut ratios: Vec<f64> = times[mi]
+                .iter()
+                .zip(&times[fi])
+                .map(|(m, f)| m / f)
+                .collect();
+            let (f_ms, m_ms) = (
+                median(&mut times[fi].clone()) * 1e3,
+                median(&mut times[mi].clone()) * 1e3,
+            );
+            let ratio = median(&mut ratios);
+            let (low, high) = (ratios[0], ratios[ratios.len() - 1]);
+            let group = format!("{prefix}/{label}");
+            lines.push(format!(
+                "{group:<12} {measured} / {floor}: median of {rounds} rounds' ratios {ratio:.2}x (range {low:.2}–{high:.2}); medians {m_ms:.1} ms / {f_ms:.1} ms"
+            ));
+            summary.push(json!({
+                "kind": "paired", "group": group, "floor": floor, "measured": measured,
+                "rounds": rounds, "floor_median_ms": f_ms, "measured_median_ms": m_ms,
+                "ratio": ratio, "ratio_min": low, "ratio_max": high,
+            }));
+        }
+    }
+    if !lines.is_empty() {
+        println!("\nPaired ratios (this run, alternating rounds):");
+        for line in lines {
+            println!("  {line}");
+        }
+    }
+}
+
 fn main() {
     let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
-    import(&mut criterion);
-    export(&mut criterion);
+    let inputs = inputs();
+    import(&mut criterion, &inputs);
+    export(&mut criterion, &inputs);
     criterion.final_summary();
-    print_ratios(started);
+    let mut summary = Vec::new();
+    print_ratios(started, &mut summary);
+    print_paired(&inputs, started, &mut summary);
+    if let Some(path) = std::env::var_os("BENCH_SUMMARY") {
+        let text = serde_json::to_string_pretty(&json!({ "results": summary })).expect("JSON");
+        std::fs::write(&path, text).expect("the summary file");
+    }
 }

@@ -26,6 +26,8 @@ use std::fmt;
 use domain::text::{is_vietnamese_syllable, split_tone, with_tone, Tone};
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
+use crate::parallel::map_chunks;
+
 /// The encoding a cell's text is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
@@ -522,32 +524,54 @@ where
 /// Repairs the texts of a whole sheet in place, as [`detect_all`] over
 /// them and then [`repair_with_hint`] on each would, reading each text
 /// once: only the texts whose reading depends on the sheet's encoding keep
-/// their counts for the second pass.
+/// their counts for the second pass. Both passes are shared with a second
+/// thread for a large sheet ([`crate::parallel`]): the counts add up and
+/// each text is repaired on its own, so the result is the same.
 pub(crate) fn repair_all(texts: &mut [&mut String]) {
+    let view: &[&mut String] = texts;
+    let counted = map_chunks(view.len(), |range| {
+        let mut total = Tally::default();
+        // Texts that are plainly Unicode (or ASCII) whatever the sheet's
+        // encoding are not kept.
+        let mut undecided: Vec<(usize, Tally)> = Vec::new();
+        for i in range {
+            let t = tally(view[i]);
+            if t.definitely_unicode {
+                continue;
+            }
+            total.add(t);
+            if t.accented > 0 {
+                undecided.push((i, t));
+            }
+        }
+        (total, undecided)
+    });
     let mut total = Tally::default();
-    // Texts that are plainly Unicode (or ASCII) whatever the sheet's
-    // encoding are not kept.
     let mut undecided: Vec<(usize, Tally)> = Vec::new();
-    for (i, text) in texts.iter().enumerate() {
-        let t = tally(text);
-        if t.definitely_unicode {
-            continue;
-        }
-        total.add(t);
-        if t.accented > 0 {
-            undecided.push((i, t));
-        }
+    for (part, kept) in counted {
+        total.add(part);
+        undecided.extend(kept);
     }
     let sheet = total.decide(Encoding::Unicode);
-    let mut undecided = undecided.into_iter().peekable();
-    for (i, text) in texts.iter_mut().enumerate() {
-        let encoding = match undecided.next_if(|(j, _)| *j == i) {
-            Some((_, t)) => t.decide(sheet),
-            None => Encoding::Unicode,
-        };
-        if let Cow::Owned(repaired) = repair_as(text, encoding) {
-            **text = repaired;
+    let undecided = &undecided;
+    let repaired = map_chunks(view.len(), |range| {
+        let mut pending = undecided[undecided.partition_point(|(j, _)| *j < range.start)..]
+            .iter()
+            .peekable();
+        let mut changed = Vec::new();
+        for i in range {
+            let encoding = match pending.next_if(|(j, _)| *j == i) {
+                Some((_, t)) => t.decide(sheet),
+                None => Encoding::Unicode,
+            };
+            if let Cow::Owned(text) = repair_as(view[i], encoding) {
+                changed.push((i, text));
+            }
         }
+        changed
+    });
+    for (i, text) in repaired.into_iter().flatten() {
+        *texts[i] = text;
     }
 }
 

@@ -36,15 +36,17 @@
 //! guessed away.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use domain::money::{format_dong, AmountUnit};
 use domain::text::{canonical, split_unit_prefix, UnitPrefix};
 
 use crate::legacy::{
-    column_cell, find_issuer, find_year, is_group_number, locate, read_report_rows, ReportRows,
-    CODE, CODE_COLUMN, NAME, NOTE, NOTE_COLUMN, STT, STT_COLUMN,
+    find_issuer, find_year, is_group_number, locate, read_report_rows, ReportRows, CODE,
+    CODE_COLUMN, NAME, NOTE, NOTE_COLUMN, NO_CELL, STT, STT_COLUMN,
 };
 use crate::numbers::{amount_from_f64, parse_amount, parse_number};
+use crate::parallel::{map_chunks, SPLIT_FROM};
 use crate::table::{normalize_header, CellValue, ColumnSpec, Located, Sheet};
 
 const PLANNED: &str = "planned";
@@ -259,10 +261,15 @@ pub fn read_sheets(sheets: &[Sheet]) -> Result<P135Import, ImportError> {
             AmountUnit::Dong
         }
     };
+    let columns = UnitColumns::new(&located);
+    let data = located.data_start..sheet.end_row();
     let mut reader = RowReader {
         sheet,
         located: &located,
         layout: &layout,
+        columns,
+        ahead: UnitTexts::ahead(sheet, columns, data.clone()),
+        ahead_from: data.start,
         unit,
         rows: Vec::new(),
         subtotals: Vec::new(),
@@ -645,10 +652,75 @@ struct Open {
     villages: usize,
 }
 
+/// The columns of a unit's own cells, looked up once.
+#[derive(Debug, Clone, Copy)]
+struct UnitColumns {
+    stt: Option<usize>,
+    name: Option<usize>,
+    code: Option<usize>,
+    note: Option<usize>,
+}
+
+impl UnitColumns {
+    fn new(located: &Located) -> Self {
+        let column = |key| located.columns.get(key).copied();
+        UnitColumns {
+            stt: column(STT),
+            name: column(NAME),
+            code: column(CODE),
+            note: column(NOTE),
+        }
+    }
+}
+
+/// The cell of a column in a row; [`NO_CELL`] when the table has no such
+/// column.
+fn unit_cell(sheet: &Sheet, row: usize, column: Option<usize>) -> &CellValue {
+    column.map_or(&NO_CELL, |c| sheet.cell(row, c))
+}
+
+/// What costs the most in reading a unit's row: its name and note in
+/// canonical form, and the administrative prefix of its name.
+struct UnitTexts {
+    name: String,
+    note: String,
+    prefix: Option<UnitPrefix>,
+}
+
+impl UnitTexts {
+    fn read(sheet: &Sheet, columns: UnitColumns, row: usize) -> UnitTexts {
+        let name = canonical(&unit_cell(sheet, row, columns.name).text_or_shown());
+        let note = canonical(&unit_cell(sheet, row, columns.note).text_or_shown());
+        let prefix = split_unit_prefix(&name).0;
+        UnitTexts { name, note, prefix }
+    }
+
+    /// For a large table, the texts of every row of `rows`, read ahead by
+    /// two threads ([`map_chunks`]); nothing for a small one (each row's
+    /// are read when it is).
+    fn ahead(sheet: &Sheet, columns: UnitColumns, rows: Range<usize>) -> Vec<Option<UnitTexts>> {
+        if rows.len() < SPLIT_FROM {
+            return Vec::new();
+        }
+        let first = rows.start;
+        map_chunks(rows.len(), |part| {
+            part.map(|i| Some(UnitTexts::read(sheet, columns, first + i)))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
 struct RowReader<'a> {
     sheet: &'a Sheet,
     located: &'a Located,
     layout: &'a Layout,
+    columns: UnitColumns,
+    /// [`UnitTexts`] read ahead, from the row `ahead_from` on.
+    ahead: Vec<Option<UnitTexts>>,
+    ahead_from: usize,
     unit: AmountUnit,
     rows: Vec<P135Row>,
     subtotals: Vec<P135Row>,
@@ -658,8 +730,12 @@ struct RowReader<'a> {
 }
 
 impl<'a> RowReader<'a> {
-    fn cell(&self, row: usize, key: &str) -> &'a CellValue {
-        column_cell(self.sheet, self.located, row, key)
+    /// The row's [`UnitTexts`]: read ahead, or read now.
+    fn unit_texts(&mut self, row: usize) -> UnitTexts {
+        row.checked_sub(self.ahead_from)
+            .and_then(|i| self.ahead.get_mut(i))
+            .and_then(Option::take)
+            .unwrap_or_else(|| UnitTexts::read(self.sheet, self.columns, row))
     }
 
     fn problem(&mut self, row: usize, code: &'static str, message: String) {
@@ -795,11 +871,11 @@ impl<'a> RowReader<'a> {
             self.layout.components.len(),
             self.rows.get(start..).unwrap_or(&[]).iter(),
         );
-        let what = format!("{}, dòng tổng của xã", open.row.name);
+        let name = &open.row.name;
         self.compare(
             open.row.row - 1,
             "subtotal_mismatch",
-            &what,
+            || format!("{name}, dòng tổng của xã"),
             &open.stated,
             &sums,
             "cộng các thôn",
@@ -816,7 +892,7 @@ impl<'a> RowReader<'a> {
         self.compare(
             row,
             "total_mismatch",
-            "Tổng cộng",
+            || "Tổng cộng".to_owned(),
             &stated,
             &sums,
             "cộng các dòng chi tiết",
@@ -830,14 +906,16 @@ impl<'a> RowReader<'a> {
         &mut self,
         row: usize,
         code: &'static str,
-        what: &str,
+        what: impl Fn() -> String,
         stated: &Stated,
         sums: &Cells,
         sum_vi: &str,
         sum_en: &str,
     ) {
         let layout = self.layout;
-        let mut checks: Vec<(String, Option<i64>, i64)> = Vec::new();
+        // (group, column header (`None`: the group's label), stated, sum);
+        // the column's name is built only for a message.
+        let mut checks: Vec<(&Group, Option<&str>, Option<i64>, i64)> = Vec::new();
         for (group, total, parts, total_sum, part_sums) in [
             (
                 &layout.planned,
@@ -854,21 +932,23 @@ impl<'a> RowReader<'a> {
                 &sums.disbursed_by_component,
             ),
         ] {
-            let total_name = match &group.total {
-                Some((_, header)) => column_name(group, header),
-                None => group.label.clone(),
-            };
-            checks.push((total_name, total, total_sum));
+            let total_header = group.total.as_ref().map(|(_, header)| header.as_str());
+            checks.push((group, total_header, total, total_sum));
             for (_, index, header) in &group.components {
                 let value = parts.get(*index).copied().flatten();
                 let sum = part_sums.get(*index).copied().unwrap_or(0);
-                checks.push((column_name(group, header), value, sum));
+                checks.push((group, Some(header.as_str()), value, sum));
             }
         }
         let line = row + 1;
-        for (column, value, sum) in checks {
+        for (group, header, value, sum) in checks {
             let Some(value) = value else { continue };
             if value != sum {
+                let column = match header {
+                    Some(header) => column_name(group, header),
+                    None => group.label.clone(),
+                };
+                let what = what();
                 let (v, s) = (format_dong(value), format_dong(sum));
                 self.problem(row, code, format!("dòng {line} ({what}), cột {column}: ghi {v} đ nhưng {sum_vi} được {s} đ / row {line} ({what}), column {column}: states {v} đ but {sum_en} {s} đ"));
             }
@@ -893,8 +973,7 @@ impl ReportRows for RowReader<'_> {
     }
 
     fn is_total_row(&self, row: usize) -> bool {
-        let name = self.located.columns.get(NAME).copied();
-        crate::legacy::is_total_row(self.sheet, row, self.layout.first_amount, name)
+        crate::legacy::is_total_row(self.sheet, row, self.layout.first_amount, self.columns.name)
     }
 
     fn read_total(&mut self, row: usize) {
@@ -905,10 +984,11 @@ impl ReportRows for RowReader<'_> {
 
     /// Reads one row; `false` if it is not a unit's row.
     fn read_unit(&mut self, row: usize) -> bool {
-        let name = canonical(&self.cell(row, NAME).text_or_shown());
-        let code = Some(self.cell(row, CODE).to_text()).filter(|c| !c.is_empty());
-        let note = canonical(&self.cell(row, NOTE).text_or_shown());
-        let stt = self.cell(row, STT).text_or_shown();
+        let UnitTexts { name, note, prefix } = self.unit_texts(row);
+        let sheet = self.sheet;
+        let code =
+            Some(unit_cell(sheet, row, self.columns.code).to_text()).filter(|c| !c.is_empty());
+        let stt = unit_cell(sheet, row, self.columns.stt).text_or_shown();
         let amounts = self.has_amounts(row);
         let line = row + 1;
         if name.is_empty() {
@@ -918,7 +998,6 @@ impl ReportRows for RowReader<'_> {
             }
             return false;
         }
-        let prefix = split_unit_prefix(&name).0;
         let grouped = is_group_number(&stt);
         let level = if code.is_some() || is_commune_prefix(prefix) {
             Level::Commune

@@ -8,6 +8,8 @@ pub mod legacy_p135;
 pub mod legacy_tasks;
 pub mod ntm_matrix;
 pub mod numbers;
+mod parallel;
 pub mod report;
 pub mod table;
 pub mod template;
+mod xlsx_merges;

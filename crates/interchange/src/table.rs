@@ -31,6 +31,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use domain::text::fold;
 
 use crate::encoding::repair_all;
+use crate::xlsx_merges::XlsxMerges;
 
 /// How many rows from the top of a sheet are searched for the header.
 const HEADER_SEARCH_ROWS: usize = 200;
@@ -461,12 +462,13 @@ fn read_sheets_in(bytes: &[u8], kind: Container, apart: bool) -> Result<Vec<Shee
         .map(|s| s.name.clone())
         .collect();
     if apart && matches!(book, Sheets::Xlsx(_)) {
-        // calamine finds an `.xlsx` sheet's merged regions in a second
-        // pass over its whole XML, which costs about as much as reading
-        // its cells: that pass runs on a workbook of its own in a second
-        // thread. Same calls, same results, and the same error as one
-        // thread would give (the first in sheet order, cells before
-        // merged regions). Without a thread, one thread does it all.
+        // An `.xlsx` sheet's merged regions follow its cells in its XML:
+        // they are read straight from the package ([`XlsxMerges`]: the
+        // sheet inflated again and its cell data skipped), in a second
+        // thread while this one reads the cells. Same results, and the
+        // same error as one thread would give (the first in sheet order,
+        // cells before merged regions). Without a thread, one thread does
+        // it all.
         let names = &names;
         let book = &mut book;
         let read = std::thread::scope(|scope| {
@@ -491,10 +493,18 @@ fn read_sheets_in(bytes: &[u8], kind: Container, apart: bool) -> Result<Vec<Shee
             return read;
         }
     }
+    let mut direct = if matches!(book, Sheets::Xlsx(_)) {
+        XlsxMerges::open(bytes)
+    } else {
+        None
+    };
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let (origin, cells) = read_grid(&mut book, &name)?;
-        let merged = merged_regions(&mut book, &name)?;
+        let merged = match direct.as_mut().and_then(|d| d.merge_cells(&name)) {
+            Some(dims) => to_merges(dims),
+            None => merged_regions(&mut book, &name)?,
+        };
         sheets.push(build_sheet(name, origin, cells, merged));
     }
     Ok(sheets)
@@ -523,18 +533,29 @@ fn assemble(
     Ok(sheets)
 }
 
-/// The merged regions of the sheets `names` in order, read from a
-/// workbook opened anew; ends at the first failure (a panic included).
+/// The merged regions of the `.xlsx` sheets `names` in order, read
+/// straight from the package ([`XlsxMerges`]), or where that cannot be
+/// done by calamine on a workbook opened anew; ends at the first failure
+/// (a panic included).
 fn merges_apart(bytes: &[u8], names: &[String]) -> Vec<Result<Vec<Merge>, WorkbookError>> {
-    let mut book = match catch_unwind(|| open_workbook_auto_from_rs(Cursor::new(bytes))) {
-        Ok(Ok(book)) => book,
-        Ok(Err(e)) => return vec![Err(WorkbookError::Corrupt(e.to_string()))],
-        Err(_) => return vec![Err(stopped())],
-    };
+    let mut direct = catch_unwind(|| XlsxMerges::open(bytes)).ok().flatten();
+    let mut book = None;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let merged = catch_unwind(AssertUnwindSafe(|| merged_regions(&mut book, name)))
-            .unwrap_or_else(|_| Err(stopped()));
+        let merged = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(dims) = direct.as_mut().and_then(|d| d.merge_cells(name)) {
+                return Ok(to_merges(dims));
+            }
+            let book = match &mut book {
+                Some(book) => book,
+                None => book.insert(
+                    open_workbook_auto_from_rs(Cursor::new(bytes))
+                        .map_err(|e| WorkbookError::Corrupt(e.to_string()))?,
+                ),
+            };
+            merged_regions(book, name)
+        }))
+        .unwrap_or_else(|_| Err(stopped()));
         let failed = merged.is_err();
         out.push(merged);
         if failed {
@@ -593,11 +614,15 @@ fn merged_regions(
             .map_err(|e| corrupt(e.to_string()))?,
         Sheets::Xlsb(_) | Sheets::Ods(_) => Vec::new(),
     };
-    Ok(dims
-        .into_iter()
+    Ok(to_merges(dims))
+}
+
+/// Merged regions as calamine reports them, less the inverted ones.
+fn to_merges(dims: Vec<Dimensions>) -> Vec<Merge> {
+    dims.into_iter()
         .filter(|d| d.start.0 <= d.end.0 && d.start.1 <= d.end.1)
         .map(Merge::from)
-        .collect())
+        .collect()
 }
 
 fn build_sheet(
@@ -926,32 +951,33 @@ struct Candidate {
     quality: (usize, usize, usize),
 }
 
+/// The synonyms of each spec, normalised and split into words.
+fn synonym_words(normalized: &[Vec<String>]) -> Vec<Vec<Vec<&str>>> {
+    normalized
+        .iter()
+        .map(|names| names.iter().map(|n| n.split(' ').collect()).collect())
+        .collect()
+}
+
+/// `synonyms`: [`synonym_words`] of the specs' names.
 fn match_header(
     sheet: &Sheet,
     top: usize,
     bottom: usize,
     specs: &[ColumnSpec],
+    synonyms: &[Vec<Vec<&str>>],
 ) -> Option<Candidate> {
     let labels = column_labels(sheet, top, bottom);
     if labels.is_empty() {
         return None;
     }
-    let synonyms: Vec<Vec<String>> = specs
-        .iter()
-        .map(|s| s.names.iter().map(|n| normalize_header(n)).collect())
-        .collect();
     let mut pairs: Vec<(Score, usize, usize)> = Vec::new();
     for (col, texts) in &labels {
+        let headers: Vec<Vec<&str>> = texts.iter().map(|t| t.split(' ').collect()).collect();
         for (i, names) in synonyms.iter().enumerate() {
-            let best = texts
+            let best = headers
                 .iter()
-                .flat_map(|t| {
-                    let header: Vec<&str> = t.split(' ').collect();
-                    names
-                        .iter()
-                        .filter_map(move |n| score(&header, &n.split(' ').collect::<Vec<_>>()))
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|header| names.iter().filter_map(move |n| score(header, n)))
                 .max();
             if let Some(best) = best {
                 pairs.push((best, i, *col));
@@ -1002,6 +1028,11 @@ fn match_header(
 ///
 /// `None` when no sheet has such a header.
 pub fn find_table(sheets: &[Sheet], specs: &[ColumnSpec]) -> Option<Located> {
+    let normalized: Vec<Vec<String>> = specs
+        .iter()
+        .map(|s| s.names.iter().map(|n| normalize_header(n)).collect())
+        .collect();
+    let synonyms = synonym_words(&normalized);
     let mut best: Option<(Candidate, Located)> = None;
     for (index, sheet) in sheets.iter().enumerate() {
         let last = sheet
@@ -1016,7 +1047,7 @@ pub fn find_table(sheets: &[Sheet], specs: &[ColumnSpec]) -> Option<Located> {
             } else {
                 top
             };
-            let Some(candidate) = match_header(sheet, top, bottom, specs) else {
+            let Some(candidate) = match_header(sheet, top, bottom, specs, &synonyms) else {
                 continue;
             };
             if best
@@ -1496,6 +1527,69 @@ mod tests {
         assert_eq!(names, ["Một", "Ba"]);
         assert!(apart.iter().all(|s| s.merged.len() == 3), "{apart:?}");
         assert_eq!(apart[1].merged[2].first_row, 502);
+    }
+
+    #[test]
+    fn merged_regions_are_calamine_s_read_straight_from_the_package_or_not() {
+        // A sheet whose regions are read from the package, and one where
+        // a comment before the end of its cell data leaves them to
+        // calamine: the same regions either way.
+        let mut book = Workbook::new();
+        let ws = book.add_worksheet();
+        ws.merge_range(0, 0, 1, 1, "Tên xã", &Format::new())
+            .unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let sheet_xml = |bytes: &[u8]| {
+            let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+                &mut text,
+            )
+            .unwrap();
+            text
+        };
+        let commented = {
+            let xml = sheet_xml(&bytes).replace("<sheetData>", "<sheetData><!-- x -->");
+            let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+            let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            for i in 0..zip.len() {
+                let mut file = zip.by_index(i).unwrap();
+                let name = file.name().unwrap().into_owned();
+                let mut content = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut content).unwrap();
+                if name == "xl/worksheets/sheet1.xml" {
+                    content = xml.clone().into_bytes();
+                }
+                out.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                std::io::Write::write_all(&mut out, &content).unwrap();
+            }
+            out.finish().unwrap().into_inner()
+        };
+        let expected = vec![Merge {
+            first_row: 0,
+            first_col: 0,
+            last_row: 1,
+            last_col: 1,
+        }];
+        for bytes in [bytes, commented] {
+            let mut calamine = open_workbook_auto_from_rs(Cursor::new(&bytes[..])).unwrap();
+            assert_eq!(merged_regions(&mut calamine, "Sheet1").unwrap(), expected);
+            for apart in [false, true] {
+                let sheets = read_sheets_in(&bytes, Container::Zip, apart).unwrap();
+                assert_eq!(sheets[0].merged, expected);
+            }
+        }
+        for name in ["ntm_krong-buk_2022.xlsx", "p135_tan-son_2014.xlsx"] {
+            let bytes = sample(name);
+            let mut calamine = open_workbook_auto_from_rs(Cursor::new(&bytes[..])).unwrap();
+            for sheet in open_workbook(&bytes).unwrap() {
+                let expected = merged_regions(&mut calamine, &sheet.name).unwrap();
+                assert!(!expected.is_empty(), "{name}");
+                assert_eq!(sheet.merged, expected, "{name}");
+            }
+        }
     }
 
     #[test]

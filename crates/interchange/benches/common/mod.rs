@@ -25,10 +25,13 @@
 //!   *TRƯỞNG PHÒNG*, names).
 //!
 //! Written with `rust_xlsxwriter` in low-memory mode: rows flushed in
-//! order, text in the shared string table as Excel saves it.
+//! order, text in the shared string table as Excel saves it. The document's
+//! creation date is fixed, so the same number of rows gives the same bytes
+//! in every process (the `bench_files` example writes them for the Python
+//! peers in `bench/excel/`).
 
 use interchange::report::roman;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 /// Villages under each commune (the last commune may have fewer).
 pub const VILLAGES_PER_COMMUNE: usize = 10;
@@ -173,6 +176,9 @@ pub fn p135_report(villages: usize) -> Result<P135File, XlsxError> {
     }
 
     let mut book = Workbook::new();
+    // A fixed date instead of the current time: the same bytes every run.
+    let created = ExcelDateTime::from_ymd(2014, 12, 15)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let ws = book.add_worksheet_with_low_memory()?;
     ws.set_name("BC 2014")?;
     let fmt = Format::new();
