@@ -122,6 +122,45 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
         "{board}"
     );
 
+    // A department sees, state by state, exactly the tasks it issued,
+    // follows up, leads or coordinates (the list's scope with and without a
+    // state, against the rule written out in SQL).
+    let officer = app.token("sotc.canbo").await;
+    let finance = app.unit_id(&officer, "Sở Tài chính").await;
+    let in_scope = format!(
+        "SELECT COUNT(*) AS n FROM tasks WHERE {{}} (
+           issuing_unit_id IN (SELECT descendant_id FROM org_unit_closure WHERE ancestor_id = {finance})
+           OR office_unit_id IN (SELECT descendant_id FROM org_unit_closure WHERE ancestor_id = {finance})
+           OR lead_unit_id IN (SELECT descendant_id FROM org_unit_closure WHERE ancestor_id = {finance})
+           OR id IN (SELECT task_id FROM task_coordinators WHERE unit_id IN
+             (SELECT descendant_id FROM org_unit_closure WHERE ancestor_id = {finance})))"
+    );
+    let coordinated_only = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) AS n FROM task_coordinators c JOIN tasks t ON t.id = c.task_id
+             WHERE c.unit_id = {finance} AND t.lead_unit_id <> {finance} AND t.state = 'in_progress'"
+        ),
+    );
+    assert!(
+        coordinated_only > 0,
+        "the data set has tasks the department only coordinates"
+    );
+    for (query, condition) in [
+        ("", String::new()),
+        ("state=in_progress&", "state = 'in_progress' AND".to_owned()),
+        ("state=assigned&", "state = 'assigned' AND".to_owned()),
+    ] {
+        let page = TestApp::expect(
+            app.get_as(&officer, &format!("/api/v1/tasks?{query}limit=1"))
+                .await,
+            200,
+        )
+        .await;
+        let expected = count(&app, &in_scope.replace("{}", &condition));
+        assert_eq!(page["total"], expected, "{query}");
+    }
+
     // A second run on the same database is refused.
     let again = seed(&app).await.unwrap_err().to_string();
     assert!(again.contains("already holds"), "{again}");

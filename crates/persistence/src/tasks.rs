@@ -85,6 +85,15 @@ macro_rules! under {
     };
 }
 
+/// Tasks with a coordinating unit under one of `roots`.
+macro_rules! coordinated {
+    ($roots:expr) => {
+        task_coordinators::table
+            .filter(task_coordinators::unit_id.eq_any(under!($roots)))
+            .select(task_coordinators::task_id)
+    };
+}
+
 /// Directives the scope can see: issued or followed up inside it, or with a
 /// task led or coordinated inside it (`roots` None: all).
 pub fn list_directives(
@@ -102,11 +111,7 @@ pub fn list_directives(
                 .filter(
                     tasks::lead_unit_id
                         .eq_any(under!(roots))
-                        .or(tasks::id.eq_any(
-                            task_coordinators::table
-                                .filter(task_coordinators::unit_id.eq_any(under!(roots)))
-                                .select(task_coordinators::task_id),
-                        )),
+                        .or(tasks::id.eq_any(coordinated!(roots))),
                 )
                 .select(tasks::directive_id);
             query = query.filter(
@@ -301,18 +306,34 @@ macro_rules! task_query {
     ($f:expr) => {{
         let f = $f;
         let mut query = tasks::table.into_boxed();
-        if let Some(roots) = &f.roots {
-            query = query.filter(
-                tasks::issuing_unit_id
-                    .eq_any(under!(roots))
-                    .or(tasks::office_unit_id.eq_any(under!(roots)))
-                    .or(tasks::lead_unit_id.eq_any(under!(roots)))
-                    .or(tasks::id.eq_any(
-                        task_coordinators::table
-                            .filter(task_coordinators::unit_id.eq_any(under!(roots)))
-                            .select(task_coordinators::task_id),
-                    )),
-            );
+        match &f.roots {
+            // With states asked for, each way into the scope carries the
+            // state condition, so both backends read the (unit, state)
+            // indexes for each branch (SQLite's multi-index OR, PostgreSQL's
+            // BitmapOr) instead of scanning every task in that state across
+            // the country: the cost follows the open tasks in scope, not
+            // history.
+            Some(roots) if !f.states.is_empty() => {
+                let states = || tasks::state.eq_any(f.states.clone());
+                query = query.filter(
+                    tasks::issuing_unit_id
+                        .eq_any(under!(roots))
+                        .and(states())
+                        .or(tasks::office_unit_id.eq_any(under!(roots)).and(states()))
+                        .or(tasks::lead_unit_id.eq_any(under!(roots)).and(states()))
+                        .or(tasks::id.eq_any(coordinated!(roots)).and(states())),
+                );
+            }
+            Some(roots) => {
+                query = query.filter(
+                    tasks::issuing_unit_id
+                        .eq_any(under!(roots))
+                        .or(tasks::office_unit_id.eq_any(under!(roots)))
+                        .or(tasks::lead_unit_id.eq_any(under!(roots)))
+                        .or(tasks::id.eq_any(coordinated!(roots))),
+                );
+            }
+            None => {}
         }
         if let Some(v) = f.directive_id {
             query = query.filter(tasks::directive_id.eq(v));
@@ -324,13 +345,7 @@ macro_rules! task_query {
             query = query.filter(tasks::lead_unit_id.eq_any(under!(vec![v])));
         }
         if let Some(v) = f.coordinating_unit_id {
-            query = query.filter(
-                tasks::id.eq_any(
-                    task_coordinators::table
-                        .filter(task_coordinators::unit_id.eq_any(under!(vec![v])))
-                        .select(task_coordinators::task_id),
-                ),
-            );
+            query = query.filter(tasks::id.eq_any(coordinated!(vec![v])));
         }
         if let Some(v) = f.specialist_id {
             query = query.filter(tasks::specialist_id.eq(v));
@@ -344,7 +359,7 @@ macro_rules! task_query {
                 ),
             );
         }
-        if !f.states.is_empty() {
+        if !f.states.is_empty() && f.roots.is_none() {
             query = query.filter(tasks::state.eq_any(f.states.clone()));
         }
         if let Some(from) = f.deadline_from {
