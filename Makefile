@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: bench run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+.PHONY: bench bench-full run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
 
 ## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
 run: frontend-build
@@ -68,3 +68,13 @@ clean-data:
 ## The quick benchmark set (figures and how to read them: BENCHMARKS.md).
 bench:
 	$(CARGO) bench -p server --bench board
+	$(CARGO) bench -p domain --bench rules
+	python3 bench/ratios.py timeliness permission fold money
+	$(CARGO) bench -p interchange --bench interchange
+	python3 bench/load.py --quick
+
+## The load tests at full size with the framework floor and Redmine, and the
+## Excel interchange against pandas and Python XlsxWriter.
+bench-full:
+	python3 bench/load.py --redmine
+	bench/excel/run.sh
