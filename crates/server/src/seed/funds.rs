@@ -166,27 +166,22 @@ const COMMUNES: usize = 6;
 /// communes, two villages of the first, a road project per commune,
 /// disbursements (nearly all of last year's; this year's partly, one
 /// commune none yet, one project past its end date).
-pub fn load_demo(
-    conn: &mut DbConnection,
-    province: UnitId,
-    admin: &Actor,
-    fund_manager: &Actor,
-    today: NaiveDate,
-) -> anyhow::Result<usize> {
-    let programme = store::find_programme(conn, "P135")?.context("P135 not seeded")?;
-    let already = units::list(
-        conn,
-        &units::UnitFilter {
-            q: Some(domain::text::fold(VILLAGES[0])),
-            within: Some(province),
-            limit: 1,
-            ..Default::default()
-        },
-    )?;
-    if already.1 > 0 {
-        return Ok(0);
-    }
-    let components = store::components(conn, programme.id)?;
+/// Programme 135 and what the demo and the scale data put money through:
+/// infrastructure (TDA1) from investment capital, production (TDA2) from
+/// recurrent funds.
+pub(super) struct P135Keys {
+    pub programme: i64,
+    pub infra: i64,
+    pub production: i64,
+    pub investment: i64,
+    pub recurrent: i64,
+}
+
+pub(super) fn p135_keys(conn: &mut DbConnection) -> anyhow::Result<P135Keys> {
+    let programme = store::find_programme(conn, "P135")?
+        .context("P135 not seeded")?
+        .id;
+    let components = store::components(conn, programme)?;
     let component = |code: &str| {
         components
             .iter()
@@ -202,8 +197,41 @@ pub fn load_demo(
             .map(|s| s.id)
             .with_context(|| format!("fund source {code}"))
     };
-    let (infra, production) = (component("TDA1")?, component("TDA2")?);
-    let (investment, recurrent) = (source("NSTW_DTPT")?, source("NSTW_SN")?);
+    Ok(P135Keys {
+        programme,
+        infra: component("TDA1")?,
+        production: component("TDA2")?,
+        investment: source("NSTW_DTPT")?,
+        recurrent: source("NSTW_SN")?,
+    })
+}
+
+pub fn load_demo(
+    conn: &mut DbConnection,
+    province: UnitId,
+    admin: &Actor,
+    fund_manager: &Actor,
+    today: NaiveDate,
+) -> anyhow::Result<usize> {
+    let P135Keys {
+        programme,
+        infra,
+        production,
+        investment,
+        recurrent,
+    } = p135_keys(conn)?;
+    let already = units::list(
+        conn,
+        &units::UnitFilter {
+            q: Some(domain::text::fold(VILLAGES[0])),
+            within: Some(province),
+            limit: 1,
+            ..Default::default()
+        },
+    )?;
+    if already.1 > 0 {
+        return Ok(0);
+    }
     let communes = super::demo_communes(conn, province, today, COMMUNES)?;
     anyhow::ensure!(!communes.is_empty(), "the demo province has no communes");
     let first = communes[0].id;
@@ -238,7 +266,7 @@ pub fn load_demo(
         record_beneficiaries(
             conn,
             admin,
-            programme.id,
+            programme,
             &BeneficiaryListBody {
                 year,
                 phase_id: None,
@@ -248,7 +276,7 @@ pub fn load_demo(
         )
         .map_err(super::api)?;
         let key = |component_id, source_id| KeyBody {
-            programme_id: programme.id,
+            programme_id: programme,
             year,
             component_id,
             source_id,
@@ -350,7 +378,7 @@ pub fn load_demo(
                 fund_manager,
                 &NewProjectBody {
                     unit_id: commune.id,
-                    programme_id: programme.id,
+                    programme_id: programme,
                     component_id: infra,
                     name: format!(
                         "Đường giao thông liên thôn {} năm {year}",

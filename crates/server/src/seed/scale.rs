@@ -583,32 +583,17 @@ fn funds(
 ) -> anyhow::Result<()> {
     use persistence::funds as store;
     let today = options.today;
-    let programme = store::find_programme(conn, "P135")?.context("P135 not seeded")?;
-    let components = store::components(conn, programme.id)?;
-    let sources = store::sources(conn)?;
-    let component = |code: &str| {
-        components
-            .iter()
-            .find(|c| c.code == code)
-            .map(|c| c.id)
-            .with_context(|| format!("P135 component {code}"))
-    };
-    let source = |code: &str| {
-        sources
-            .iter()
-            .find(|s| s.code == code)
-            .map(|s| s.id)
-            .with_context(|| format!("fund source {code}"))
-    };
+    let keys = super::funds::p135_keys(conn)?;
+    let programme = keys.programme;
     let flows = [
         Flow {
-            component: component("TDA1")?,
-            source: source("NSTW_DTPT")?,
+            component: keys.infra,
+            source: keys.investment,
             millions: 800..=2500,
         },
         Flow {
-            component: component("TDA2")?,
-            source: source("NSTW_SN")?,
+            component: keys.production,
+            source: keys.recurrent,
             millions: 300..=900,
         },
     ];
@@ -721,7 +706,7 @@ fn funds(
         };
         let decision = format!("{}/QĐ-UBND", 100 + y);
         // The demo already lists its communes for the last two years.
-        let listed_before: BTreeSet<UnitId> = store::beneficiaries(conn, programme.id, year, None)?
+        let listed_before: BTreeSet<UnitId> = store::beneficiaries(conn, programme, year, None)?
             .into_iter()
             .map(|b| b.unit_id)
             .collect();
@@ -739,7 +724,7 @@ fn funds(
                 beneficiaries.push(
                     conn,
                     &[
-                        programme.id.into(),
+                        programme.into(),
                         year.into(),
                         unit.into(),
                         category.into(),
@@ -769,7 +754,7 @@ fn funds(
                 allocations.push(
                     conn,
                     &[
-                        programme.id.into(),
+                        programme.into(),
                         year.into(),
                         flow.component.into(),
                         flow.source.into(),
@@ -828,7 +813,7 @@ fn funds(
                         disbursements.push(
                             conn,
                             &[
-                                programme.id.into(),
+                                programme.into(),
                                 year.into(),
                                 flow.component.into(),
                                 flow.source.into(),
