@@ -100,20 +100,7 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
     assert_eq!(list["total"], tasks_before + TASKS as i64);
     let stats = TestApp::expect(app.get_as(&leader, "/api/v1/task-stats").await, 200).await;
     assert!(stats.to_string().contains("overdue"), "{stats}");
-    let office_leader = app.token("vp.lanhdao").await;
-    let office = app
-        .unit_id(&office_leader, "Văn phòng UBND tỉnh Phú Thọ")
-        .await;
-    let created = TestApp::expect(
-        app.post_as(
-            &office_leader,
-            "/api/v1/board-tokens",
-            &serde_json::json!({"name": "Phòng họp", "unit_id": office}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let (_, created) = app.office_board_token().await;
     let token = created["token"].as_str().unwrap();
     let board = TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 200).await;
     // More than the demo's 18 open or closed-this-year tasks.

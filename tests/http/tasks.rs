@@ -705,20 +705,7 @@ async fn demo_data_holds_every_state_and_timeliness_class(app: TestApp) {
 }
 
 async fn the_board_works_with_a_board_token_and_nothing_else(app: TestApp) {
-    let office_leader = app.token("vp.lanhdao").await;
-    let office = app
-        .unit_id(&office_leader, "Văn phòng UBND tỉnh Phú Thọ")
-        .await;
-    let created = TestApp::expect(
-        app.post_as(
-            &office_leader,
-            "/api/v1/board-tokens",
-            &json!({"name": "Phòng họp", "unit_id": office}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let (office_leader, created) = app.office_board_token().await;
     let token = created["token"].as_str().unwrap();
     let board = TestApp::expect(app.get(&format!("/api/v1/board?token={token}")).await, 200).await;
     assert_eq!(board["unit_name"], "Văn phòng UBND tỉnh Phú Thọ");

@@ -275,6 +275,27 @@ impl TestApp {
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
 
+    /// A board token for the demo province's office, issued by its leader:
+    /// the leader's access token and the issuing answer (`token`,
+    /// `board_token`).
+    pub async fn office_board_token(&self) -> (String, Value) {
+        let office_leader = self.token("vp.lanhdao").await;
+        let office = self
+            .unit_id(&office_leader, "Văn phòng UBND tỉnh Phú Thọ")
+            .await;
+        let created = Self::expect(
+            self.post_as(
+                &office_leader,
+                "/api/v1/board-tokens",
+                &json!({"name": "Phòng họp", "unit_id": office}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        (office_leader, created)
+    }
+
     /// The id of the first unit whose exact name matches, valid today.
     pub async fn unit_id(&self, token: &str, name: &str) -> i64 {
         let q: String = name

@@ -161,14 +161,7 @@ pub fn generate(db: &Db, options: &ScaleOptions) -> anyhow::Result<ScaleReport> 
     db.write_blocking(|conn| -> anyhow::Result<()> {
         bulk::finish(
             conn,
-            &[
-                "directives",
-                "tasks",
-                "fund_allocations",
-                "fund_disbursements",
-                "fund_beneficiaries",
-                "ntm_evaluations",
-            ],
+            &["directives", "tasks", "ntm_evaluations"],
             &[
                 "org_units",
                 "org_unit_closure",
@@ -805,7 +798,7 @@ fn funds(
                     let rate = rng.random_range(0.55..=1.0) * elapsed;
                     // Rounded down to 1,000 đồng: never more than held.
                     let each_payment = (holding as f64 * rate / count as f64) as i64 / 1000 * 1000;
-                    let first = dated(3, 1).min(today);
+                    let first = dated(3, 1);
                     let window = (dated(12, 20) - first).num_days().max(0);
                     for _ in 0..count {
                         voucher += 1;
