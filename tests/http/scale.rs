@@ -147,6 +147,60 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
         let expected = count(&app, &in_scope.replace("{}", &condition));
         assert_eq!(page["total"], expected, "{query}");
     }
+    // Pages come in the asked order, the same as the database sorts them.
+    for (sort, order) in [
+        ("deadline", "deadline IS NULL, deadline, id"),
+        ("deadline_desc", "deadline IS NULL, deadline DESC, id DESC"),
+        ("created", "id"),
+        ("created_desc", "id DESC"),
+    ] {
+        let page = TestApp::expect(
+            app.get_as(
+                &officer,
+                &format!("/api/v1/tasks?state=in_progress&sort={sort}&limit=7&offset=5"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let ids: Vec<i64> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        let expected: Vec<i64> = (0..7)
+            .map(|i| {
+                let ids = in_scope
+                    .replace("COUNT(*) AS n", "id AS n")
+                    .replace("{}", "state = 'in_progress' AND");
+                count(
+                    &app,
+                    &format!("{ids} ORDER BY {order} LIMIT 1 OFFSET {}", 5 + i),
+                )
+            })
+            .collect();
+        assert_eq!(ids, expected, "{sort}");
+    }
+    // The overdue tasks, against the rule in SQL.
+    let stats = TestApp::expect(app.get_as(&officer, "/api/v1/task-stats").await, 200).await;
+    let today = stats["as_of"].as_str().unwrap().to_owned();
+    let open = "'assigned', 'in_progress', 'completion_proposed', 'reviewed', 'decline_proposed'";
+    let overdue = TestApp::expect(
+        app.get_as(&officer, "/api/v1/tasks?timeliness=overdue&limit=1")
+            .await,
+        200,
+    )
+    .await;
+    let expected = count(
+        &app,
+        &in_scope.replace(
+            "{}",
+            &format!("state IN ({open}) AND deadline < '{today}' AND"),
+        ),
+    );
+    assert!(expected > 0, "the data set has overdue tasks");
+    assert_eq!(overdue["total"], expected);
 
     // A second run on the same database is refused.
     let again = seed(&app).await.unwrap_err().to_string();

@@ -210,6 +210,8 @@ diesel::table! {
     task_coordinators (task_id, unit_id) {
         task_id -> BigInt,
         unit_id -> BigInt,
+        task_state -> Text,
+        task_completed_on -> Nullable<Date>,
     }
 }
 

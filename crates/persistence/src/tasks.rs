@@ -3,8 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::{PersistenceError, PersistenceResult};
 use crate::schema::{directives, org_unit_closure, task_coordinators, task_events, tasks};
 use crate::units::UnitId;
@@ -214,6 +215,7 @@ pub fn insert_task(conn: &mut DbConnection, t: &NewTask) -> PersistenceResult<Ta
             .values((
                 task_coordinators::task_id.eq(id),
                 task_coordinators::unit_id.eq(unit),
+                task_coordinators::task_state.eq(&t.state),
             ))
             .execute(conn)?;
     }
@@ -302,118 +304,314 @@ pub struct TaskFilter {
     pub offset: i64,
 }
 
-macro_rules! task_query {
-    ($f:expr) => {{
-        let f = $f;
-        let mut query = tasks::table.into_boxed();
-        match &f.roots {
-            // With states asked for, each way into the scope carries the
-            // state condition, so both backends read the (unit, state)
-            // indexes for each branch (SQLite's multi-index OR, PostgreSQL's
-            // BitmapOr) instead of scanning every task in that state across
-            // the country: the cost follows the open tasks in scope, not
-            // history.
-            Some(roots) if !f.states.is_empty() => {
-                let states = || tasks::state.eq_any(f.states.clone());
-                query = query.filter(
-                    tasks::issuing_unit_id
-                        .eq_any(under!(roots))
-                        .and(states())
-                        .or(tasks::office_unit_id.eq_any(under!(roots)).and(states()))
-                        .or(tasks::lead_unit_id.eq_any(under!(roots)).and(states()))
-                        .or(tasks::id.eq_any(coordinated!(roots)).and(states())),
-                );
+/// A condition on tasks, boxed so the ways into a scope are built at run
+/// time.
+type TaskCondition = Box<dyn BoxableExpression<tasks::table, MultiBackend, SqlType = Bool>>;
+
+/// The units of a scope as each backend searches them best. SQLite plans
+/// the closure subquery as a short list and searches the (unit, state)
+/// indexes unit by unit; given the ids as a long list, it reckons each unit
+/// holds the average share of tasks and walks a state index instead.
+/// PostgreSQL estimates a list value by value from its statistics, but a
+/// subquery only by averages, and then scans the table.
+enum ScopeUnits {
+    Under(Vec<UnitId>),
+    Ids(Vec<UnitId>),
+}
+
+fn scope_units(conn: &mut DbConnection, roots: &[UnitId]) -> PersistenceResult<ScopeUnits> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(ScopeUnits::Under(roots.to_vec()));
+    }
+    let mut ids: Vec<UnitId> = org_unit_closure::table
+        .filter(org_unit_closure::ancestor_id.eq_any(roots))
+        .select(org_unit_closure::descendant_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ScopeUnits::Ids(ids))
+}
+
+/// The ids of the tasks coordinated by one of `units` (an `eq_any`
+/// argument) in the state group (an `Option<&StateGroup>`), through the
+/// coordinators' (unit, state, completed_on) index: a subquery bound to `$q`
+/// in `$finish`. One arm per group: a subquery cannot hold a boxed
+/// condition.
+macro_rules! coordinated_in {
+    ($units:expr, $group:expr, |$q:ident| $finish:expr) => {{
+        let coordinators =
+            task_coordinators::table.filter(task_coordinators::unit_id.eq_any($units));
+        match $group {
+            None => {
+                let $q = coordinators.select(task_coordinators::task_id);
+                $finish
             }
-            Some(roots) => {
-                query = query.filter(
-                    tasks::issuing_unit_id
-                        .eq_any(under!(roots))
-                        .or(tasks::office_unit_id.eq_any(under!(roots)))
-                        .or(tasks::lead_unit_id.eq_any(under!(roots)))
-                        .or(tasks::id.eq_any(coordinated!(roots))),
-                );
+            Some(StateGroup::In(states)) => {
+                let $q = coordinators
+                    .filter(task_coordinators::task_state.eq_any(states.clone()))
+                    .select(task_coordinators::task_id);
+                $finish
             }
-            None => {}
-        }
-        if let Some(v) = f.directive_id {
-            query = query.filter(tasks::directive_id.eq(v));
-        }
-        if let Some(v) = f.issuing_unit_id {
-            query = query.filter(tasks::issuing_unit_id.eq(v));
-        }
-        if let Some(v) = f.lead_unit_id {
-            query = query.filter(tasks::lead_unit_id.eq_any(under!(vec![v])));
-        }
-        if let Some(v) = f.coordinating_unit_id {
-            query = query.filter(tasks::id.eq_any(coordinated!(vec![v])));
-        }
-        if let Some(v) = f.specialist_id {
-            query = query.filter(tasks::specialist_id.eq(v));
-        }
-        if let Some(issuer) = &f.issuer {
-            query = query.filter(
-                tasks::directive_id.eq_any(
-                    directives::table
-                        .filter(directives::issuer.eq(issuer.clone()))
-                        .select(directives::id),
-                ),
-            );
-        }
-        if !f.states.is_empty() && f.roots.is_none() {
-            query = query.filter(tasks::state.eq_any(f.states.clone()));
-        }
-        if let Some(from) = f.deadline_from {
-            query = query.filter(tasks::deadline.ge(from));
-        }
-        if let Some(to) = f.deadline_to {
-            query = query.filter(tasks::deadline.le(to));
-        }
-        if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
-            query = query.filter(tasks::search_key.like(crate::like_pattern(q)).escape('\\'));
-        }
-        if let Some(since) = f.closed_since {
-            query = query.filter(
-                tasks::state
-                    .eq_any(OPEN_STATES)
-                    .or(tasks::completed_on.ge(since))
-                    .or(tasks::state
-                        .eq("cancelled")
-                        .and(tasks::updated_at.ge(since.and_time(chrono::NaiveTime::MIN)))),
-            );
-        }
-        if let Some(class) = f.timeliness {
-            let soon = f.today + chrono::Days::new(u64::from(f.due_soon_days));
-            let open = tasks::state.eq_any(OPEN_STATES);
-            query = match class {
-                // Mirrors domain::tasks::classify: cancelled tasks are grey
-                // (no deadline); a completed task without a deadline or a
-                // known completion day counts as on time.
-                TimelinessFilter::NoDeadline => query.filter(
-                    tasks::state
-                        .eq("cancelled")
-                        .or(open.and(tasks::deadline.is_null())),
-                ),
-                TimelinessFilter::Overdue => query.filter(open).filter(tasks::deadline.lt(f.today)),
-                TimelinessFilter::DueSoon => query
-                    .filter(open)
-                    .filter(tasks::deadline.ge(f.today))
-                    .filter(tasks::deadline.le(soon)),
-                TimelinessFilter::OnTime => query.filter(open).filter(tasks::deadline.gt(soon)),
-                TimelinessFilter::CompletedOnTime => {
-                    query.filter(tasks::state.eq("completed")).filter(
-                        tasks::deadline
-                            .is_null()
-                            .or(tasks::completed_on.is_null())
-                            .or(tasks::completed_on.le(tasks::deadline)),
+            Some(StateGroup::CompletedSince(day)) => {
+                let $q = coordinators
+                    .filter(task_coordinators::task_state.eq("completed"))
+                    .filter(
+                        task_coordinators::task_completed_on
+                            .assume_not_null()
+                            .ge(*day),
                     )
-                }
-                TimelinessFilter::CompletedLate => query
-                    .filter(tasks::state.eq("completed"))
-                    .filter(tasks::completed_on.gt(tasks::deadline)),
-            };
+                    .select(task_coordinators::task_id);
+                $finish
+            }
+            // Few tasks are cancelled; the day is checked on the task.
+            Some(StateGroup::CancelledSince(_)) => {
+                let $q = coordinators
+                    .filter(task_coordinators::task_state.eq("cancelled"))
+                    .select(task_coordinators::task_id);
+                $finish
+            }
         }
-        query
     }};
+}
+
+/// The four ways a task enters the scope: issued, followed up, led or
+/// coordinated inside it, each carrying the state group (None: any state).
+/// PostgreSQL gets the coordinated tasks as a list too: for the subquery it
+/// has been seen to hash-join against every task in the state.
+fn ways_into(
+    conn: &mut DbConnection,
+    units: &ScopeUnits,
+    group: Option<&StateGroup>,
+) -> PersistenceResult<[TaskCondition; 4]> {
+    let on_task = |way: TaskCondition| -> TaskCondition {
+        match group {
+            Some(g) => Box::new(way.and(g.on_task())),
+            None => way,
+        }
+    };
+    Ok(match units {
+        ScopeUnits::Under(roots) => [
+            on_task(Box::new(tasks::issuing_unit_id.eq_any(under!(roots)))),
+            on_task(Box::new(tasks::office_unit_id.eq_any(under!(roots)))),
+            on_task(Box::new(tasks::lead_unit_id.eq_any(under!(roots)))),
+            on_task(coordinated_in!(under!(roots), group, |q| Box::new(
+                tasks::id.eq_any(q)
+            ))),
+        ],
+        ScopeUnits::Ids(ids) => {
+            let coordinated: Vec<i64> = coordinated_in!(ids.clone(), group, |q| q.load(conn))?;
+            [
+                on_task(Box::new(tasks::issuing_unit_id.eq_any(ids.clone()))),
+                on_task(Box::new(tasks::office_unit_id.eq_any(ids.clone()))),
+                on_task(Box::new(tasks::lead_unit_id.eq_any(ids.clone()))),
+                on_task(Box::new(tasks::id.eq_any(coordinated))),
+            ]
+        }
+    })
+}
+
+/// A condition on a task's state that the (unit, state, completed_on)
+/// indexes answer with one range search per unit.
+enum StateGroup {
+    In(Vec<String>),
+    CompletedSince(NaiveDate),
+    CancelledSince(NaiveDate),
+}
+
+impl StateGroup {
+    fn on_task(&self) -> TaskCondition {
+        match self {
+            Self::In(states) => Box::new(tasks::state.eq_any(states.clone())),
+            Self::CompletedSince(day) => Box::new(
+                tasks::state
+                    .eq("completed")
+                    .and(tasks::completed_on.assume_not_null().ge(*day)),
+            ),
+            Self::CancelledSince(day) => Box::new(
+                tasks::state
+                    .eq("cancelled")
+                    .and(tasks::updated_at.ge(day.and_time(chrono::NaiveTime::MIN))),
+            ),
+        }
+    }
+}
+
+fn owned(states: &[&str]) -> Vec<String> {
+    states.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The states a filter can match at all: those asked for, narrowed by the
+/// timeliness class (None: any state).
+fn possible_states(f: &TaskFilter) -> Option<Vec<String>> {
+    let implied: Option<&[&str]> = f.timeliness.map(|class| match class {
+        TimelinessFilter::OnTime | TimelinessFilter::DueSoon | TimelinessFilter::Overdue => {
+            &OPEN_STATES[..]
+        }
+        TimelinessFilter::CompletedOnTime | TimelinessFilter::CompletedLate => &["completed"][..],
+        TimelinessFilter::NoDeadline => &NO_DEADLINE_STATES[..],
+    });
+    match (f.states.is_empty(), implied) {
+        (true, None) => None,
+        (true, Some(implied)) => Some(owned(implied)),
+        (false, implied) => Some(
+            f.states
+                .iter()
+                .filter(|s| implied.is_none_or(|i| i.contains(&s.as_str())))
+                .cloned()
+                .collect(),
+        ),
+    }
+}
+
+/// The states in which a task can have no deadline class (open without a
+/// deadline, or cancelled).
+const NO_DEADLINE_STATES: [&str; 6] = [
+    "assigned",
+    "in_progress",
+    "completion_proposed",
+    "reviewed",
+    "decline_proposed",
+    "cancelled",
+];
+
+/// The state conditions each way into the scope carries: the states the
+/// filter can match or, for views of "now", the open tasks and those closed
+/// since the day. Empty: any state.
+fn state_groups(f: &TaskFilter) -> Vec<StateGroup> {
+    if let Some(states) = possible_states(f) {
+        return vec![StateGroup::In(states)];
+    }
+    match f.closed_since {
+        Some(since) => vec![
+            StateGroup::In(owned(&OPEN_STATES)),
+            StateGroup::CompletedSince(since),
+            StateGroup::CancelledSince(since),
+        ],
+        None => Vec::new(),
+    }
+}
+
+/// The tasks matching the filter, as queries whose results are merged: one
+/// per way into the scope and state group (each one index search per unit,
+/// so the cost follows the tasks the filter can match inside the scope, not
+/// every task the scope ever had), or a single one without a scope. Joined
+/// in one OR, the planners weigh the ways together against walking the
+/// whole table or a state or deadline index, and each choice has been seen
+/// to flip with the table's statistics; apart, each way has one good plan.
+fn task_queries(
+    conn: &mut DbConnection,
+    f: &TaskFilter,
+) -> PersistenceResult<Vec<tasks::BoxedQuery<'static, MultiBackend>>> {
+    let groups = state_groups(f);
+    let Some(roots) = &f.roots else {
+        return Ok(vec![task_query(f, None)]);
+    };
+    let units = scope_units(conn, roots)?;
+    let mut ways: Vec<TaskCondition> = Vec::new();
+    if groups.is_empty() {
+        ways.extend(ways_into(conn, &units, None)?);
+    }
+    for group in &groups {
+        ways.extend(ways_into(conn, &units, Some(group))?);
+    }
+    Ok(ways
+        .into_iter()
+        .map(|way| task_query(f, Some(way)))
+        .collect())
+}
+
+/// The tasks matching the filter through one way into its scope (None: no
+/// scope), unordered.
+fn task_query(
+    f: &TaskFilter,
+    way: Option<TaskCondition>,
+) -> tasks::BoxedQuery<'static, MultiBackend> {
+    let mut query = tasks::table.into_boxed();
+    // A way into the scope carries the state conditions; repeated outside
+    // they would only offer the planners a state index across the country.
+    let states_in_way = way.is_some() && !state_groups(f).is_empty();
+    match way {
+        Some(way) => query = query.filter(way),
+        None => {
+            if let Some(states) = possible_states(f) {
+                query = query.filter(tasks::state.eq_any(states));
+            }
+        }
+    }
+    if let Some(v) = f.directive_id {
+        query = query.filter(tasks::directive_id.eq(v));
+    }
+    if let Some(v) = f.issuing_unit_id {
+        query = query.filter(tasks::issuing_unit_id.eq(v));
+    }
+    if let Some(v) = f.lead_unit_id {
+        query = query.filter(tasks::lead_unit_id.eq_any(under!(vec![v])));
+    }
+    if let Some(v) = f.coordinating_unit_id {
+        query = query.filter(tasks::id.eq_any(coordinated!(vec![v])));
+    }
+    if let Some(v) = f.specialist_id {
+        query = query.filter(tasks::specialist_id.eq(v));
+    }
+    if let Some(issuer) = &f.issuer {
+        query = query.filter(
+            tasks::directive_id.eq_any(
+                directives::table
+                    .filter(directives::issuer.eq(issuer.clone()))
+                    .select(directives::id),
+            ),
+        );
+    }
+    if let Some(from) = f.deadline_from {
+        query = query.filter(tasks::deadline.ge(from));
+    }
+    if let Some(to) = f.deadline_to {
+        query = query.filter(tasks::deadline.le(to));
+    }
+    if let Some(q) = f.q.as_deref().filter(|q| !q.is_empty()) {
+        query = query.filter(tasks::search_key.like(crate::like_pattern(q)).escape('\\'));
+    }
+    if let Some(since) = f.closed_since.filter(|_| !states_in_way) {
+        query = query.filter(
+            tasks::state
+                .eq_any(OPEN_STATES)
+                .or(tasks::completed_on.ge(since))
+                .or(tasks::state
+                    .eq("cancelled")
+                    .and(tasks::updated_at.ge(since.and_time(chrono::NaiveTime::MIN)))),
+        );
+    }
+    if let Some(class) = f.timeliness {
+        let soon = f.today + chrono::Days::new(u64::from(f.due_soon_days));
+        let open = tasks::state.eq_any(OPEN_STATES);
+        // The states each class allows are applied with the scope
+        // (`possible_states`).
+        query = match class {
+            // Mirrors domain::tasks::classify: cancelled tasks are grey
+            // (no deadline); a completed task without a deadline or a
+            // known completion day counts as on time.
+            TimelinessFilter::NoDeadline => query.filter(
+                tasks::state
+                    .eq("cancelled")
+                    .or(open.and(tasks::deadline.is_null())),
+            ),
+            TimelinessFilter::Overdue => query.filter(tasks::deadline.lt(f.today)),
+            TimelinessFilter::DueSoon => query
+                .filter(tasks::deadline.ge(f.today))
+                .filter(tasks::deadline.le(soon)),
+            TimelinessFilter::OnTime => query.filter(tasks::deadline.gt(soon)),
+            TimelinessFilter::CompletedOnTime => query.filter(
+                tasks::deadline
+                    .is_null()
+                    .or(tasks::completed_on.is_null())
+                    .or(tasks::completed_on.le(tasks::deadline)),
+            ),
+            TimelinessFilter::CompletedLate => {
+                query.filter(tasks::completed_on.gt(tasks::deadline))
+            }
+        };
+    }
+    query
 }
 
 /// One page of tasks matching the filter, and the total.
@@ -421,8 +619,54 @@ pub fn list_tasks(
     conn: &mut DbConnection,
     f: &TaskFilter,
 ) -> PersistenceResult<(Vec<TaskRow>, i64)> {
-    let total = task_query!(f).select(count_star()).first(conn)?;
-    let query = task_query!(f);
+    if f.roots.is_none() {
+        return list_unscoped(conn, f);
+    }
+    // The ways into the scope give each matching task's sort key; the page
+    // is cut here and its rows read by id.
+    let mut keys: Vec<(i64, Option<NaiveDate>)> = Vec::new();
+    for query in task_queries(conn, f)? {
+        keys.extend(
+            query
+                .select((tasks::id, tasks::deadline))
+                .load::<(i64, Option<NaiveDate>)>(conn)?,
+        );
+    }
+    keys.sort_unstable_by_key(|k| k.0);
+    keys.dedup_by_key(|k| k.0);
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    match f.sort {
+        // Tasks without a deadline last, as in `list_unscoped`.
+        TaskSort::DeadlineAsc => keys.sort_unstable_by_key(|&(id, d)| (d.is_none(), d, id)),
+        TaskSort::DeadlineDesc => keys.sort_unstable_by_key(|&(id, d)| {
+            (d.is_none(), std::cmp::Reverse(d), std::cmp::Reverse(id))
+        }),
+        TaskSort::CreatedAsc => {}
+        TaskSort::CreatedDesc => keys.reverse(),
+    }
+    let page: Vec<i64> = keys
+        .iter()
+        .skip(usize::try_from(f.offset).unwrap_or(0))
+        .take(usize::try_from(f.limit).unwrap_or(0))
+        .map(|k| k.0)
+        .collect();
+    let mut rows = tasks::table
+        .filter(tasks::id.eq_any(&page))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    let place: std::collections::HashMap<i64, usize> =
+        page.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_unstable_by_key(|r| place.get(&r.id).copied());
+    Ok((rows, total))
+}
+
+/// The page and total without a scope (everything), ordered by the database.
+fn list_unscoped(
+    conn: &mut DbConnection,
+    f: &TaskFilter,
+) -> PersistenceResult<(Vec<TaskRow>, i64)> {
+    let total = task_query(f, None).select(count_star()).first(conn)?;
+    let query = task_query(f, None);
     let query = match f.sort {
         TaskSort::DeadlineAsc => query.order((
             tasks::deadline.is_null().asc(),
@@ -476,6 +720,12 @@ pub fn update_task(
             constraint: "tasks.version (changed concurrently)".into(),
         });
     }
+    diesel::update(task_coordinators::table.filter(task_coordinators::task_id.eq(id)))
+        .set((
+            task_coordinators::task_state.eq(&changes.state),
+            task_coordinators::task_completed_on.eq(changes.completed_on),
+        ))
+        .execute(conn)?;
     get_task(conn, id)
 }
 
@@ -575,22 +825,29 @@ pub struct TaskStatRow {
 }
 
 /// Every task matching the filter (paging ignored), cancelled ones left
-/// out, with the columns statistics need.
+/// out, with the columns statistics need, in id order.
 pub fn stat_rows(conn: &mut DbConnection, f: &TaskFilter) -> PersistenceResult<Vec<TaskStatRow>> {
-    Ok(task_query!(f)
-        .filter(tasks::state.ne("cancelled"))
-        .order(tasks::id)
-        .select((
-            tasks::id,
-            tasks::directive_id,
-            tasks::lead_unit_id,
-            tasks::specialist_id,
-            tasks::state,
-            tasks::original_deadline,
-            tasks::deadline,
-            tasks::completed_on,
-        ))
-        .load(conn)?)
+    let mut rows: Vec<TaskStatRow> = Vec::new();
+    for query in task_queries(conn, f)? {
+        rows.extend(
+            query
+                .filter(tasks::state.ne("cancelled"))
+                .select((
+                    tasks::id,
+                    tasks::directive_id,
+                    tasks::lead_unit_id,
+                    tasks::specialist_id,
+                    tasks::state,
+                    tasks::original_deadline,
+                    tasks::deadline,
+                    tasks::completed_on,
+                ))
+                .load::<TaskStatRow>(conn)?,
+        );
+    }
+    rows.sort_unstable_by_key(|r| r.id);
+    rows.dedup_by_key(|r| r.id);
+    Ok(rows)
 }
 
 /// The issuer of each directive.

@@ -421,7 +421,10 @@ fn tasks(
             "updated_at",
         ],
     );
-    let mut coordinators = Inserter::new("task_coordinators", &["task_id", "unit_id"]);
+    let mut coordinators = Inserter::new(
+        "task_coordinators",
+        &["task_id", "unit_id", "task_state", "task_completed_on"],
+    );
     // Directive numbers run per province and year, from 9000 so they never
     // meet the demo's.
     let mut numbers = vec![9000_u32; provinces.len() * (years + 1)];
@@ -521,15 +524,18 @@ fn tasks(
             if rng.random_range(0..100) < 30 {
                 let other = province.agencies[rng.random_range(1..province.agencies.len())];
                 if other != lead {
-                    pairs.push((task_id, other));
+                    pairs.push((task_id, other, state, completed_on));
                 }
             }
             task_id += 1;
         }
     }
     report.tasks = tasks.finish(conn)?;
-    for (task, unit) in pairs {
-        coordinators.push(conn, &[task.into(), unit.into()])?;
+    for (task, unit, state, completed_on) in pairs {
+        coordinators.push(
+            conn,
+            &[task.into(), unit.into(), state.into(), completed_on.into()],
+        )?;
     }
     report.coordinators = coordinators.finish(conn)?;
     Ok(())

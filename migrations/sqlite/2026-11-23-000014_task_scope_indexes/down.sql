@@ -1,0 +1,12 @@
+CREATE INDEX tasks_state_completed_on ON tasks (state, completed_on);
+CREATE INDEX tasks_state_updated_at ON tasks (state, updated_at);
+DROP INDEX task_coordinators_unit;
+CREATE INDEX task_coordinators_unit ON task_coordinators (unit_id);
+ALTER TABLE task_coordinators DROP COLUMN task_completed_on;
+ALTER TABLE task_coordinators DROP COLUMN task_state;
+DROP INDEX tasks_lead;
+DROP INDEX tasks_issuing;
+DROP INDEX tasks_office;
+CREATE INDEX tasks_lead ON tasks (lead_unit_id, state);
+CREATE INDEX tasks_issuing ON tasks (issuing_unit_id, state);
+CREATE INDEX tasks_office ON tasks (office_unit_id, state);
