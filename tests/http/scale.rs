@@ -182,10 +182,30 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
             .collect();
         assert_eq!(ids, expected, "{sort}");
     }
-    // The overdue tasks, against the rule in SQL.
+    // Statistics of the year's work (open tasks and those closed since
+    // 1 January) and of all time, and the overdue tasks, against the rule in
+    // SQL; cancelled tasks are not counted.
     let stats = TestApp::expect(app.get_as(&officer, "/api/v1/task-stats").await, 200).await;
     let today = stats["as_of"].as_str().unwrap().to_owned();
+    let year_start = format!("{}-01-01", &today[..4]);
     let open = "'assigned', 'in_progress', 'completion_proposed', 'reviewed', 'decline_proposed'";
+    for (query, condition) in [
+        (
+            "task-stats",
+            format!(
+                "state <> 'cancelled' AND (state IN ({open}) OR completed_on >= '{year_start}') AND"
+            ),
+        ),
+        (
+            "task-stats?period=all",
+            "state <> 'cancelled' AND".to_owned(),
+        ),
+    ] {
+        let stats =
+            TestApp::expect(app.get_as(&officer, &format!("/api/v1/{query}")).await, 200).await;
+        let expected = count(&app, &in_scope.replace("{}", &condition));
+        assert_eq!(stats["total"]["counts"]["total"], expected, "{query}");
+    }
     let overdue = TestApp::expect(
         app.get_as(&officer, "/api/v1/tasks?timeliness=overdue&limit=1")
             .await,

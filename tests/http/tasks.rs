@@ -2,6 +2,7 @@
 //! roles, refusals for the wrong ones, timeliness and list filters.
 
 use blackbox::{backend_tests, json, TestApp, Value};
+use diesel::RunQueryDsl;
 
 backend_tests!(demo:
     a_task_from_assignment_to_confirmation,
@@ -635,6 +636,46 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
     )
     .await;
     assert_eq!(own["total"]["counts"]["total"], 3);
+    // By default the statistics hold the year's work: a task completed in
+    // an earlier year counts only with `period=all`.
+    let year: i32 = stats["as_of"].as_str().unwrap()[..4].parse().unwrap();
+    let earlier = format!("'{}-06-30'", year - 1);
+    let mut conn = app.db.conn().unwrap();
+    for sql in [
+        format!(
+            "UPDATE tasks SET completed_on = {earlier} WHERE id = {}",
+            id(2)
+        ),
+        format!(
+            "UPDATE task_coordinators SET task_completed_on = {earlier} WHERE task_id = {}",
+            id(2)
+        ),
+    ] {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
+    drop(conn);
+    for (period, total, on_time) in [("", 2, 0), ("&period=current", 2, 0), ("&period=all", 3, 1)] {
+        let own = TestApp::expect(
+            app.get_as(
+                &officer,
+                &format!("/api/v1/task-stats?directive_id={d}{period}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(own["total"]["counts"]["total"], total, "{period}: {own}");
+        assert_eq!(
+            own["total"]["counts"]["completed_on_time"], on_time,
+            "{period}"
+        );
+    }
+    TestApp::expect(
+        app.get_as(&officer, "/api/v1/task-stats?period=forever")
+            .await,
+        400,
+    )
+    .await;
     TestApp::expect(
         app.get_as(&specialist, "/api/v1/task-stats?group_by=planet")
             .await,

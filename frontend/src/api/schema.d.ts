@@ -595,7 +595,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Statistics of the tasks the caller may see. */
+        /**
+         * Statistics of the tasks the caller may see: by default the year's work
+         *     (open tasks and those closed since 1 January), or every task with
+         *     `period=all`.
+         */
         get: operations["get_task_stats"];
         put?: never;
         post?: never;
@@ -3591,6 +3595,11 @@ export interface components {
              */
             records_decision?: boolean;
         };
+        /**
+         * @description Which tasks the statistics count.
+         * @enum {string}
+         */
+        StatsPeriod: "current" | "all";
         /** @description One row of the statistics. */
         StatsRow: {
             /**
@@ -3890,6 +3899,7 @@ export interface components {
         TaskStats: {
             group_by: components["schemas"]["GroupBy"];
             basis: components["schemas"]["DeadlineBasis"];
+            period: components["schemas"]["StatsPeriod"];
             /**
              * Format: date
              * @description The local date the classes were computed for.
@@ -5570,6 +5580,11 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description `current` (default): open tasks and those closed this year; `all`:
+                 *     every task ever assigned.
+                 */
+                period?: components["schemas"]["StatsPeriod"];
+                /**
                  * @description Rows per lead unit (default), issuer, specialist, or deadline month
                  *     or quarter.
                  * @example lead_unit
@@ -5615,6 +5630,11 @@ export interface operations {
     get_task_stats: {
         parameters: {
             query?: {
+                /**
+                 * @description `current` (default): open tasks and those closed this year; `all`:
+                 *     every task ever assigned.
+                 */
+                period?: components["schemas"]["StatsPeriod"];
                 /**
                  * @description Rows per lead unit (default), issuer, specialist, or deadline month
                  *     or quarter.

@@ -297,6 +297,11 @@ export const en: Dictionary = {
     agency: 'Agency',
     onTimeRate: 'On-time rate',
     total: 'Total',
+    period: 'Period',
+    periods: {
+      current: 'This year (open, and closed since 1 January)',
+      all: 'Every task ever assigned',
+    },
   },
   dashboard: {
     funds: 'Programme disbursement {{year}}',

@@ -296,6 +296,11 @@ export const vi = {
     agency: 'Cơ quan',
     onTimeRate: 'Tỷ lệ đúng hạn',
     total: 'Tổng số',
+    period: 'Phạm vi thời gian',
+    periods: {
+      current: 'Năm nay (đang thực hiện và đã kết thúc từ 01/01)',
+      all: 'Toàn bộ nhiệm vụ từ trước đến nay',
+    },
   },
   dashboard: {
     funds: 'Giải ngân vốn chương trình năm {{year}}',

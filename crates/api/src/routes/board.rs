@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{get, web};
 use auth::opaque;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use domain::tasks::DeadlineBasis;
 use persistence::tasks::{self as store, TaskFilter, TaskSort, TimelinessFilter};
 use persistence::{identity, DbConnection};
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::actor::unauthorized;
 use crate::error::{ApiResult, Problem};
-use crate::routes::task_stats::{compute, GroupBy, StatsRow};
+use crate::routes::task_stats::{compute, year_start, GroupBy, StatsPeriod, StatsRow};
 use crate::routes::tasks::{base_filter, today};
 use crate::state::AppState;
 
@@ -147,9 +147,8 @@ impl BoardCache {
 /// The board of one issuing unit as of `today`: open tasks and those closed
 /// this year per lead agency, and the most overdue tasks.
 pub fn compute_board(conn: &mut DbConnection, unit_id: i64, today: NaiveDate) -> ApiResult<Board> {
-    let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let filter = TaskFilter {
-        closed_since: Some(year_start),
+        closed_since: Some(year_start(today)),
         ..base_filter(Some(vec![unit_id]))
     };
     let rows = store::stat_rows(conn, &filter)?;
@@ -158,6 +157,7 @@ pub fn compute_board(conn: &mut DbConnection, unit_id: i64, today: NaiveDate) ->
         &rows,
         GroupBy::LeadUnit,
         DeadlineBasis::Current,
+        StatsPeriod::Current,
         today,
     )?;
     let (overdue_rows, _) = store::list_tasks(

@@ -29,9 +29,23 @@ pub enum GroupBy {
     Quarter,
 }
 
+/// Which tasks the statistics count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatsPeriod {
+    /// The tasks still open and those closed since 1 January of this year,
+    /// as on the wall board: the year's work, whatever the history.
+    Current,
+    /// Every task ever assigned (its cost grows with history).
+    All,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// `current` (default): open tasks and those closed this year; `all`:
+    /// every task ever assigned.
+    pub period: Option<StatsPeriod>,
     /// Rows per lead unit (default), issuer, specialist, or deadline month
     /// or quarter.
     #[param(example = "lead_unit")]
@@ -66,6 +80,7 @@ pub struct StatsRow {
 pub struct TaskStats {
     pub group_by: GroupBy,
     pub basis: DeadlineBasis,
+    pub period: StatsPeriod,
     /// The local date the classes were computed for.
     pub as_of: NaiveDate,
     pub rows: Vec<StatsRow>,
@@ -145,6 +160,7 @@ pub fn compute(
     rows: &[TaskStatRow],
     by: GroupBy,
     basis: DeadlineBasis,
+    period: StatsPeriod,
     as_of: NaiveDate,
 ) -> ApiResult<TaskStats> {
     let directive_ids: Vec<i64> = rows.iter().map(|r| r.directive_id).collect();
@@ -182,14 +198,22 @@ pub fn compute(
     Ok(TaskStats {
         group_by: by,
         basis,
+        period,
         as_of,
         rows: out,
         total: row("total".into(), "Tổng cộng".into(), total),
     })
 }
 
-fn stats_filter(actor: &Actor, q: &StatsQuery) -> ApiResult<store::TaskFilter> {
+/// 1 January of the year of `day`.
+pub fn year_start(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day)
+}
+
+fn stats_filter(actor: &Actor, q: &StatsQuery, as_of: NaiveDate) -> ApiResult<store::TaskFilter> {
+    let period = q.period.unwrap_or(StatsPeriod::Current);
     Ok(store::TaskFilter {
+        closed_since: (period == StatsPeriod::Current).then(|| year_start(as_of)),
         issuing_unit_id: q.issuing_unit_id,
         directive_id: q.directive_id,
         deadline_from: q.deadline_from,
@@ -198,7 +222,24 @@ fn stats_filter(actor: &Actor, q: &StatsQuery) -> ApiResult<store::TaskFilter> {
     })
 }
 
-/// Statistics of the tasks the caller may see.
+/// The statistics the query asks for, of the tasks the caller may see.
+fn stats_for(conn: &mut DbConnection, actor: &Actor, q: &StatsQuery) -> ApiResult<TaskStats> {
+    let as_of = today();
+    let filter = stats_filter(actor, q, as_of)?;
+    let rows = store::stat_rows(conn, &filter)?;
+    compute(
+        conn,
+        &rows,
+        q.group_by.unwrap_or(GroupBy::LeadUnit),
+        q.basis.unwrap_or(DeadlineBasis::Current),
+        q.period.unwrap_or(StatsPeriod::Current),
+        as_of,
+    )
+}
+
+/// Statistics of the tasks the caller may see: by default the year's work
+/// (open tasks and those closed since 1 January), or every task with
+/// `period=all`.
 #[utoipa::path(
     operation_id = "get_task_stats",
     tag = "tasks",
@@ -212,16 +253,9 @@ pub async fn task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<web::Json<TaskStats>> {
-    let q = query.into_inner();
-    let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
-    let basis = q.basis.unwrap_or(DeadlineBasis::Current);
-    let filter = stats_filter(&actor, &q)?;
     let stats = state
         .db
-        .run(move |conn| {
-            let rows = store::stat_rows(conn, &filter)?;
-            compute(conn, &rows, by, basis, today())
-        })
+        .run(move |conn| stats_for(conn, &actor, &query.into_inner()))
         .await?;
     Ok(web::Json(stats))
 }
@@ -317,11 +351,18 @@ pub fn stats_report(stats: &TaskStats, province: Option<&str>) -> ApiResult<Vec<
         place_and_date: interchange::report::vietnamese_date_line(place, stats.as_of),
         title: "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ ĐƯỢC GIAO".into(),
         subtitle: Some(format!(
-            "Số liệu đến ngày {} ({})",
+            "Số liệu đến ngày {} ({}; {})",
             stats.as_of.format("%d/%m/%Y"),
             match stats.basis {
                 DeadlineBasis::Original => "theo thời hạn ban đầu",
                 DeadlineBasis::Current => "theo thời hạn sau gia hạn",
+            },
+            match stats.period {
+                StatsPeriod::Current => format!(
+                    "nhiệm vụ đang thực hiện và đã kết thúc từ ngày {}",
+                    year_start(stats.as_of).format("%d/%m/%Y")
+                ),
+                StatsPeriod::All => "toàn bộ nhiệm vụ".to_owned(),
             }
         )),
         amount_unit: None,
@@ -358,15 +399,10 @@ pub async fn export_task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
-    let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
-    let basis = q.basis.unwrap_or(DeadlineBasis::Current);
-    let filter = stats_filter(&actor, &q)?;
     let bytes = state
         .db
         .run(move |conn| {
-            let rows = store::stat_rows(conn, &filter)?;
-            let stats = compute(conn, &rows, by, basis, today())?;
+            let stats = stats_for(conn, &actor, &query.into_inner())?;
             let province = home_province(conn, &actor)?;
             stats_report(&stats, province.as_deref())
         })

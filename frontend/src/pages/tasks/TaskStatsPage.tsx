@@ -1,5 +1,6 @@
-// Task statistics by agency (or by issuer, specialist, month, quarter): a
-// chart, the table with the on-time rate, the Excel download.
+// Task statistics by agency (or by issuer, specialist, month, quarter) of
+// the year's work or of all time: a chart, the table with the on-time rate,
+// the Excel download.
 import { DownloadOutlined } from '@ant-design/icons'
 import { useQuery } from '@tanstack/react-query'
 import { Button, Card, Select, Space, Table, Typography } from 'antd'
@@ -11,19 +12,30 @@ import { CLASSES, TimelinessChart } from '../../components/TimelinessChart'
 import { formatDate, formatRate } from '../../format'
 
 type GroupBy = Schemas['GroupBy']
+type Period = Schemas['StatsPeriod']
 type Row = Schemas['StatsRow']
 
 const GROUPS: GroupBy[] = ['lead_unit', 'issuer', 'specialist', 'month', 'quarter']
+const PERIODS: Period[] = ['current', 'all']
 
 export function TaskStatsPage() {
   const { t } = useTranslation()
   const [params, setParams] = useSearchParams()
   const groupBy = (params.get('group_by') as GroupBy | null) ?? 'lead_unit'
+  const period = (params.get('period') as Period | null) ?? 'current'
   const stats = useQuery({
-    queryKey: ['task-stats', groupBy],
+    queryKey: ['task-stats', groupBy, period],
     queryFn: async () =>
-      unwrap(await api.GET('/api/v1/task-stats', { params: { query: { group_by: groupBy } } })),
+      unwrap(await api.GET('/api/v1/task-stats', { params: { query: { group_by: groupBy, period } } })),
   })
+  // The address keeps only what differs from the defaults.
+  const choose = (next: { group_by?: GroupBy; period?: Period }) => {
+    const merged = { group_by: groupBy, period, ...next }
+    setParams({
+      ...(merged.group_by === 'lead_unit' ? {} : { group_by: merged.group_by }),
+      ...(merged.period === 'current' ? {} : { period: merged.period }),
+    })
+  }
   const groupLabel: Record<GroupBy, string> = {
     lead_unit: t('stats.agency'),
     issuer: t('stats.issuer'),
@@ -38,14 +50,24 @@ export function TaskStatsPage() {
         <Select
           aria-label={t('stats.groupBy')}
           value={groupBy}
-          onChange={(v) => setParams(v === 'lead_unit' ? {} : { group_by: v })}
+          onChange={(v) => choose({ group_by: v })}
           options={GROUPS.map((g) => ({ value: g, label: groupLabel[g] }))}
           style={{ width: 220 }}
+        />
+        <Select
+          aria-label={t('stats.period')}
+          value={period}
+          onChange={(v) => choose({ period: v })}
+          options={PERIODS.map((p) => ({ value: p, label: t(`stats.periods.${p}`) }))}
+          style={{ width: 300 }}
         />
         <Button
           icon={<DownloadOutlined />}
           onClick={() =>
-            void download(`/api/v1/task-stats/export.xlsx?group_by=${groupBy}`, 'thong-ke-nhiem-vu.xlsx')
+            void download(
+              `/api/v1/task-stats/export.xlsx?group_by=${groupBy}&period=${period}`,
+              'thong-ke-nhiem-vu.xlsx',
+            )
           }
         >
           {t('common.download')}

@@ -5,6 +5,7 @@ import { makeQueryClient, Providers } from '../../App'
 import { fakeApi, ME, signedIn } from '../../test/api'
 import { filtersFrom, TaskListPage } from './TaskListPage'
 import { TaskPage } from './TaskPage'
+import { TaskStatsPage } from './TaskStatsPage'
 
 const TASK = {
   id: 7,
@@ -53,6 +54,7 @@ function renderAt(path: string) {
         <Routes>
           <Route path="/tasks" element={<TaskListPage />} />
           <Route path="/tasks/:id" element={<TaskPage />} />
+          <Route path="/task-stats" element={<TaskStatsPage />} />
         </Routes>
       </MemoryRouter>
     </Providers>,
@@ -123,6 +125,35 @@ describe('task list', () => {
     expect(await screen.findByText('Không tải được dữ liệu', {}, { timeout: 5000 })).toBeInTheDocument()
     expect(screen.getByText('Cơ sở dữ liệu không phản hồi')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Thử lại' })).toBeInTheDocument()
+  })
+})
+
+describe('task statistics', () => {
+  const counts = { total: 3, on_time: 1, due_soon: 0, overdue: 1, completed_on_time: 1, completed_late: 0, no_deadline: 0 }
+  const stats = (period: string) => ({
+    group_by: 'lead_unit',
+    basis: 'current',
+    period,
+    as_of: '2026-12-03',
+    rows: [{ key: '3', label: 'Sở Tài chính', counts, on_time_rate_bp: 10000 }],
+    total: { key: 'total', label: 'Tổng cộng', counts, on_time_rate_bp: 10000 },
+  })
+
+  it("asks for the year's work by default and for all time when chosen", async () => {
+    const api = fakeApi({
+      'GET /api/v1/task-stats': (req) => ({ body: stats(new URL(req.url).searchParams.get('period') ?? '') }),
+    })
+    renderAt('/task-stats')
+    expect(await screen.findAllByText('Sở Tài chính')).not.toHaveLength(0)
+    expect(screen.getByText('Năm nay (đang thực hiện và đã kết thúc từ 01/01)')).toBeInTheDocument()
+    expect(api.seen.filter((s) => s.startsWith('GET /api/v1/task-stats?'))).toEqual([
+      'GET /api/v1/task-stats?group_by=lead_unit&period=current',
+    ])
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'Phạm vi thời gian' }))
+    fireEvent.click(await screen.findByTitle('Toàn bộ nhiệm vụ từ trước đến nay'))
+    await waitFor(() =>
+      expect(api.seen).toContain('GET /api/v1/task-stats?group_by=lead_unit&period=all'),
+    )
   })
 })
 
