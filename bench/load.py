@@ -186,7 +186,10 @@ def endpoints(year):
         ("task list", "lanhdao.ubnd", "/api/v1/tasks?state=in_progress&sort=deadline&limit=50"),
         ("task search", "lanhdao.ubnd",
          "/api/v1/tasks?q=giai%20ngan&timeliness=overdue&sort=deadline&limit=50"),
+        # The year's work (the default), and every task ever (grows with
+        # history by its nature).
         ("task statistics", "lanhdao.ubnd", "/api/v1/task-stats"),
+        ("task statistics, all time", "lanhdao.ubnd", "/api/v1/task-stats?period=all"),
         ("wall board", None, "/api/v1/board?token={board}"),
         ("fund report", "von.quanly",
          f"/api/v1/fund-reports/allocation?unit_id={{province}}&programme_id={{programme}}&year_from={year}"),
