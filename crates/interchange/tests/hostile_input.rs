@@ -388,6 +388,26 @@ fn a_zip_bomb_is_refused() {
 }
 
 #[test]
+fn a_package_inflating_past_the_total_is_refused() {
+    // Parts of 1 MiB are not held to the ratio; enough of them are to the
+    // total. One part is deflated, and copied deflated under other names.
+    let pad = vec![b' '; limits::RATIO_FROM_BYTES as usize];
+    let one = with_parts(&workbook(&[(0, 0, "x")]), &[("xl/media/pad.xml", &pad)]);
+    let mut from = zip::ZipArchive::new(Cursor::new(&one[..])).unwrap();
+    let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..from.len() {
+        to.raw_copy_file(from.by_index_raw(i).unwrap()).unwrap();
+    }
+    for i in 0..limits::MAX_UNPACKED_BYTES / limits::RATIO_FROM_BYTES {
+        let part = from.by_name("xl/media/pad.xml").unwrap();
+        to.raw_copy_file_rename(part, format!("xl/media/pad{i}.xml"))
+            .unwrap();
+    }
+    let bytes = to.finish().unwrap().into_inner();
+    refused(&bytes, Limit::Unpacked);
+}
+
+#[test]
 fn a_huge_count_of_shared_strings_is_refused() {
     let sst = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
         <sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
