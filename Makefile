@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: bench bench-full run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+.PHONY: bench bench-full fuzz run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
 
 ## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
 run: frontend-build
@@ -78,3 +78,11 @@ bench:
 bench-full:
 	python3 bench/load.py --redmine
 	bench/excel/run.sh
+
+## The hostile-input property tests at length (release build): arbitrary
+## and damaged files into every importer, grids into header detection,
+## text into the encoding repair and the number and date parsers.
+## `make test` runs the same targets with 64 cases each.
+FUZZ_CASES ?= 20000
+fuzz:
+	FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p interchange --release --test hostile_input

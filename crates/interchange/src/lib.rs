@@ -6,6 +6,7 @@ pub mod legacy;
 pub mod legacy_ntm;
 pub mod legacy_p135;
 pub mod legacy_tasks;
+pub mod limits;
 pub mod ntm_matrix;
 pub mod numbers;
 mod parallel;

@@ -25,12 +25,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{
     open_workbook_auto_from_rs, CellType, Data, DataRef, Dimensions, ExcelDateTime,
-    ExcelDateTimeType, Reader, ReaderRef, SheetType, SheetVisible, Sheets,
+    ExcelDateTimeType, Reader, SheetType, SheetVisible, Sheets,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use domain::text::fold;
 
 use crate::encoding::repair_all;
+use crate::limits::CellBudget;
 use crate::xlsx_merges::XlsxMerges;
 
 /// How many rows from the top of a sheet are searched for the header.
@@ -298,15 +299,66 @@ pub enum WorkbookError {
     /// The file is empty, or no visible worksheet holds any data.
     #[error("bảng tính không có dữ liệu trên trang tính nào đang hiện / the workbook has no data on any visible sheet")]
     Empty,
+    /// The file is over one of the [`crate::limits`]: refused before it is
+    /// read into memory.
+    #[error("tệp bảng tính vượt giới hạn: {} / the spreadsheet is over a limit: {}", .0.vi(), .0.en())]
+    TooLarge(Limit),
+}
+
+/// Which of the [`crate::limits`] a file is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The file is larger than [`crate::limits::MAX_FILE_BYTES`].
+    FileSize,
+    /// The parts of the package inflate to more than
+    /// [`crate::limits::MAX_UNPACKED_BYTES`].
+    Unpacked,
+    /// A part inflates more than [`crate::limits::MAX_RATIO`] times (a zip
+    /// bomb).
+    Ratio,
+    /// The sheets span, hold or declare more than
+    /// [`crate::limits::MAX_CELLS`] cells.
+    Cells,
+}
+
+impl Limit {
+    /// What is over the limit, in Vietnamese.
+    pub fn vi(self) -> String {
+        use crate::limits::{MAX_CELLS, MAX_FILE_BYTES, MAX_RATIO, MAX_UNPACKED_BYTES};
+        match self {
+            Limit::FileSize => format!("tệp lớn hơn {} MB", MAX_FILE_BYTES >> 20),
+            Limit::Unpacked => format!("nội dung giải nén lớn hơn {} MB", MAX_UNPACKED_BYTES >> 20),
+            Limit::Ratio => {
+                format!("một phần của tệp giải nén lớn gấp hơn {MAX_RATIO} lần (tệp nén độc hại)")
+            }
+            Limit::Cells => format!("các trang tính có hơn {MAX_CELLS} ô"),
+        }
+    }
+
+    /// What is over the limit, in English.
+    pub fn en(self) -> String {
+        use crate::limits::{MAX_CELLS, MAX_FILE_BYTES, MAX_RATIO, MAX_UNPACKED_BYTES};
+        match self {
+            Limit::FileSize => format!("the file is larger than {} MB", MAX_FILE_BYTES >> 20),
+            Limit::Unpacked => format!(
+                "the package inflates to more than {} MB",
+                MAX_UNPACKED_BYTES >> 20
+            ),
+            Limit::Ratio => format!("a part inflates more than {MAX_RATIO} times (a zip bomb)"),
+            Limit::Cells => format!("the sheets span more than {MAX_CELLS} cells"),
+        }
+    }
 }
 
 impl WorkbookError {
-    /// Stable code for clients: `not_a_spreadsheet`, `corrupt` or `empty`.
+    /// Stable code for clients: `not_a_spreadsheet`, `corrupt`, `empty`
+    /// or `too_large`.
     pub fn code(&self) -> &'static str {
         match self {
             WorkbookError::NotASpreadsheet => "not_a_spreadsheet",
             WorkbookError::Corrupt(_) => "corrupt",
             WorkbookError::Empty => "empty",
+            WorkbookError::TooLarge(_) => "too_large",
         }
     }
 
@@ -323,6 +375,10 @@ impl WorkbookError {
             WorkbookError::Empty => {
                 "Bảng tính không có dữ liệu trên trang tính nào đang hiện.".to_owned()
             }
+            WorkbookError::TooLarge(limit) => format!(
+                "Tệp bảng tính quá lớn: {}; hãy chia thành nhiều tệp nhỏ hơn rồi gửi lại.",
+                limit.vi()
+            ),
         }
     }
 }
@@ -409,7 +465,9 @@ fn failure(bytes: &[u8], kind: Container, detail: String) -> WorkbookError {
 ///   spreadsheet (a PDF, a Word file, random bytes);
 /// * [`WorkbookError::Corrupt`] for a damaged or truncated spreadsheet;
 /// * [`WorkbookError::Empty`] for a zero-byte file or one with no data on
-///   any visible sheet.
+///   any visible sheet;
+/// * [`WorkbookError::TooLarge`] for a file over one of the
+///   [`crate::limits`] (a zip bomb, a sheet spanning millions of cells).
 pub fn open_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, WorkbookError> {
     if bytes.is_empty() {
         return Err(WorkbookError::Empty);
@@ -422,6 +480,7 @@ pub fn open_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, WorkbookError> {
             "the file ends inside a sector: truncated".to_owned(),
         ));
     }
+    crate::limits::check(bytes, kind == Container::Zip)?;
     // The third-party parsers are not trusted never to panic on hostile
     // input; a panic is reported as a damaged file.
     let sheets =
@@ -477,8 +536,9 @@ fn read_sheets_in(bytes: &[u8], kind: Container, apart: bool) -> Result<Vec<Shee
                 .ok()?;
             let mut grids = Vec::with_capacity(names.len());
             let mut failed = None;
+            let mut budget = CellBudget::new();
             for name in names {
-                match read_grid(book, name) {
+                match read_grid(book, name, &mut budget) {
                     Ok(grid) => grids.push(grid),
                     Err(e) => {
                         failed = Some(e);
@@ -499,8 +559,9 @@ fn read_sheets_in(bytes: &[u8], kind: Container, apart: bool) -> Result<Vec<Shee
         None
     };
     let mut sheets = Vec::with_capacity(names.len());
+    let mut budget = CellBudget::new();
     for name in names {
-        let (origin, cells) = read_grid(&mut book, &name)?;
+        let (origin, cells) = read_grid(&mut book, &name, &mut budget)?;
         let merged = match direct.as_mut().and_then(|d| d.merge_cells(&name)) {
             Some(dims) => to_merges(dims),
             None => merged_regions(&mut book, &name)?,
@@ -565,26 +626,73 @@ fn merges_apart(bytes: &[u8], names: &[String]) -> Vec<Result<Vec<Merge>, Workbo
     out
 }
 
-/// Reads the cells of one sheet.
-fn read_grid(book: &mut Sheets<Cursor<&[u8]>>, name: &str) -> Result<Grid, WorkbookError> {
+/// Reads the cells of one sheet, within what is left of the `budget`
+/// (an `.xls` file was checked as a whole before it was opened).
+fn read_grid(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    name: &str,
+    budget: &mut CellBudget,
+) -> Result<Grid, WorkbookError> {
     let corrupt = |e: calamine::Error| WorkbookError::Corrupt(format!("{name}: {e}"));
     // `.xlsx` and `.xlsb` lend their shared strings: each text is copied
     // once, into its cell.
-    Ok(match book {
-        Sheets::Xlsx(x) => grid(
-            &x.worksheet_range_ref(name)
-                .map_err(|e| corrupt(calamine::Error::Xlsx(e)))?,
-            convert_ref,
-        ),
-        Sheets::Xlsb(x) => grid(
-            &x.worksheet_range_ref(name)
-                .map_err(|e| corrupt(calamine::Error::Xlsb(e)))?,
-            convert_ref,
-        ),
+    let read = match book {
+        Sheets::Xlsx(x) => match x.worksheet_cells_reader(name) {
+            Ok(mut cells) => {
+                let cells = within(budget, || cells.next_cell())
+                    .map_err(|e| e.map(|e| corrupt(calamine::Error::Xlsx(e))))?;
+                grid(&calamine::Range::from_sparse(cells), convert_ref)
+            }
+            // As calamine reads a part that is not a worksheet: no cells.
+            Err(calamine::XlsxError::NotAWorksheet(_)) => ((0, 0), Vec::new()),
+            Err(e) => return Err(corrupt(calamine::Error::Xlsx(e))),
+        },
+        Sheets::Xlsb(x) => {
+            let mut cells = x
+                .worksheet_cells_reader(name)
+                .map_err(|e| corrupt(calamine::Error::Xlsb(e)))?;
+            let cells = within(budget, || cells.next_cell())
+                .map_err(|e| e.map(|e| corrupt(calamine::Error::Xlsb(e))))?;
+            grid(&calamine::Range::from_sparse(cells), convert_ref)
+        }
         Sheets::Xls(_) | Sheets::Ods(_) => {
             grid(&book.worksheet_range(name).map_err(corrupt)?, convert)
         }
-    })
+    };
+    budget.next_sheet();
+    Ok(read)
+}
+
+/// The non-empty cells `next` reads, as calamine's `worksheet_range_ref`
+/// collects them, refused once they span more than the `budget`: the
+/// reader's error, or ours.
+fn within<'a, E>(
+    budget: &mut CellBudget,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+) -> Result<Vec<calamine::Cell<DataRef<'a>>>, Either<E>> {
+    let mut cells = Vec::new();
+    while let Some(cell) = next().map_err(Either::Reader)? {
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            budget.add(cell.get_position()).map_err(Either::Limit)?;
+            cells.push(cell);
+        }
+    }
+    Ok(cells)
+}
+
+/// A reader's error, or a limit reached while reading.
+enum Either<E> {
+    Reader(E),
+    Limit(WorkbookError),
+}
+
+impl<E> Either<E> {
+    fn map(self, f: impl FnOnce(E) -> WorkbookError) -> WorkbookError {
+        match self {
+            Either::Reader(e) => f(e),
+            Either::Limit(e) => e,
+        }
+    }
 }
 
 /// The cells of a range, row by row, and the sheet position of its first

@@ -196,7 +196,7 @@ impl<'a> XlsxMerges<'a> {
 }
 
 /// A reader configured as calamine configures its own.
-fn xml_reader<R: std::io::BufRead>(source: R) -> Reader<R> {
+pub(crate) fn xml_reader<R: std::io::BufRead>(source: R) -> Reader<R> {
     let mut reader = Reader::from_reader(source);
     let config = reader.config_mut();
     config.check_end_names = false;
@@ -208,7 +208,7 @@ fn xml_reader<R: std::io::BufRead>(source: R) -> Reader<R> {
 
 /// The raw value of the attribute `key` (the whole name, prefix included);
 /// `None` for a malformed attribute list.
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<Option<String>> {
+pub(crate) fn attr(e: &BytesStart<'_>, key: &str) -> Option<Option<String>> {
     for a in e.attributes().with_checks(false) {
         let a = a.ok()?;
         if a.key.as_ref() == key {
