@@ -11,7 +11,7 @@
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use blackbox::funds::{programme, OVERDRAWN, UNAUDITED};
@@ -33,7 +33,6 @@ impl Server {
             .args(args)
             .env_remove("RUST_LOG")
             .env("APP__DATABASE__URL", &database.url)
-            .env("APP__DATABASE__MAX_CONNECTIONS", "4")
             .env("APP__SERVER__HOST", "127.0.0.1")
             .env("APP__SERVER__PORT", "0")
             .env("APP__SERVER__WORKERS", "2")
@@ -351,8 +350,8 @@ async fn import_killed_mid_commit(rig: &mut Rig, tasks: usize) -> Option<i64> {
 
 async fn an_allocation_burst_killed_leaves_a_consistent_ledger(mut rig: Rig) {
     const ENVELOPE: i64 = 1_000_000_000;
-    const EACH: i64 = 3_000_000;
-    const SHOTS: usize = 400;
+    const EACH: i64 = 3_500_000;
+    const SHOTS: usize = 300;
     let manager = rig.app.token("von.quanly").await;
     let fund = programme(&rig.app, &manager, "T-CRASH").await;
     let province = rig.app.unit_id(&manager, "Tỉnh Phú Thọ").await;
@@ -377,8 +376,8 @@ async fn an_allocation_burst_killed_leaves_a_consistent_ledger(mut rig: Rig) {
     );
     let stored = format!("SELECT COUNT(*) AS n {given}");
 
-    // 400 allocations of 3 million at once (1 200 million asked of the
-    // 1 000 million); the server dies once 40 are written.
+    // 300 allocations of 3.5 million at once (1 050 million asked of the
+    // 1 000 million); the server dies once 25 are written.
     let shots = vec![
         Shot::new(
             &manager,
@@ -388,18 +387,31 @@ async fn an_allocation_burst_killed_leaves_a_consistent_ledger(mut rig: Rig) {
         SHOTS
     ];
     let started = Instant::now();
+    let answered = AtomicBool::new(false);
     let (answers, killed_after) = {
         let Rig { server, app } = &mut rig;
-        tokio::join!(app.burst(&shots), async {
-            while app.count(&stored) < 40 {
-                tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::join!(
+            async {
+                let answers = app.burst(&shots).await;
+                answered.store(true, Ordering::Relaxed);
+                answers
+            },
+            async {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while app.count(&stored) < 25
+                    && !answered.load(Ordering::Relaxed)
+                    && Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                server.kill();
+                started.elapsed()
             }
-            server.kill();
-            started.elapsed()
-        })
+        )
     };
     let mut acknowledged = Vec::new();
     let mut refused = 0;
+    let mut busy = 0;
     for (status, body) in answers.iter().flatten() {
         match status {
             201 => acknowledged.push(body["id"].as_i64().unwrap()),
@@ -407,11 +419,21 @@ async fn an_allocation_burst_killed_leaves_a_consistent_ledger(mut rig: Rig) {
                 assert_eq!(body["errors"][0]["code"], "overdraw", "{body}");
                 refused += 1;
             }
+            // A loaded machine: the request waited too long for a
+            // database connection, and nothing was written.
+            503 => {
+                assert_eq!(body["code"], "service_unavailable", "{body}");
+                busy += 1;
+            }
             other => panic!("unexpected {other}: {body}"),
         }
     }
     let unanswered = answers.iter().filter(|a| a.is_none()).count();
-    assert!(unanswered > 0, "the kill landed after the burst");
+    assert!(
+        unanswered > 0,
+        "the kill landed after the burst: {} acknowledged, {refused} refused, {busy} busy",
+        acknowledged.len()
+    );
     rig.restart().await;
 
     // Every acknowledged allocation survived; every stored one is audited
@@ -466,7 +488,7 @@ async fn an_allocation_burst_killed_leaves_a_consistent_ledger(mut rig: Rig) {
     assert_eq!(over["errors"][0]["code"], "overdraw");
     eprintln!(
         "{SHOTS} allocations fired; killed after {killed_after:?}: {} acknowledged, {refused} \
-         refused, {unanswered} unanswered; {rows} stored",
+         refused, {busy} busy, {unanswered} unanswered; {rows} stored",
         acknowledged.len()
     );
 }
