@@ -1,115 +1,22 @@
 //! Programme funds over HTTP: money flowing from the envelope down to a
 //! village project, the conservation rules refusing what would overdraw,
-//! concurrent allocations against one giver, and who sees which subtree.
+//! concurrent allocations and disbursements against one holder, and who
+//! sees which subtree.
 //!
 //! Every test defines its own programme so the demo's Programme 135 money
 //! never enters its sums.
 
-use blackbox::{backend_tests, json, reqwest, TestApp, Value};
+use blackbox::funds::{programme, Fund, OVERDRAWN, UNAUDITED, YEAR};
+use blackbox::{backend_tests, json, reqwest, Shot, TestApp, Value};
 
 backend_tests!(demo:
     money_flows_from_the_envelope_to_a_village_project,
     over_allocation_and_over_disbursement_are_refused,
     fifty_concurrent_allocations_never_overdraw_the_parent,
+    forty_concurrent_disbursements_never_overdraw_the_commune,
+    concurrent_allocations_and_disbursements_share_one_parent,
     each_role_sees_exactly_its_subtree,
 );
-
-/// The budget year every test books its money in.
-const YEAR: i32 = 2026;
-
-/// A programme of the test's own, with the key fields of its money.
-struct Fund {
-    programme: i64,
-    component: i64,
-    source: i64,
-}
-
-impl Fund {
-    /// The key fields every entry carries, merged with `extra`.
-    fn body(&self, extra: Value) -> Value {
-        let mut body = json!({
-            "programme_id": self.programme,
-            "year": YEAR,
-            "component_id": self.component,
-            "source_id": self.source,
-        });
-        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-            body.extend(extra);
-        }
-        body
-    }
-
-    fn allocation(&self, from: Option<i64>, to: Value, amount: i64) -> Value {
-        let mut body = self.body(json!({
-            "from_unit_id": from,
-            "amount": amount,
-            "decision_number": "01/QĐ-UBND",
-            "decision_date": format!("{YEAR}-02-15"),
-        }));
-        if let (Some(body), Value::Object(to)) = (body.as_object_mut(), to) {
-            body.extend(to);
-        }
-        body
-    }
-
-    fn disbursement(&self, spender: Value, amount: i64, reversal: bool) -> Value {
-        let mut body = self.body(json!({
-            "amount": amount,
-            "reversal": reversal,
-            "paid_on": format!("{YEAR}-06-30"),
-            "voucher": "KBNN-0001",
-        }));
-        if let (Some(body), Value::Object(spender)) = (body.as_object_mut(), spender) {
-            body.extend(spender);
-        }
-        body
-    }
-}
-
-/// Defines a programme `code` with one component (as the fund manager)
-/// and looks up the central investment source.
-async fn programme(app: &TestApp, token: &str, code: &str) -> Fund {
-    let created = TestApp::expect(
-        app.post_as(
-            token,
-            "/api/v1/programmes",
-            &json!({
-                "code": code,
-                "name": format!("Chương trình thử {code}"),
-                "legal_basis": "Quyết định thử nghiệm",
-                "phases": [{"name": "Giai đoạn I", "start_year": 2026, "end_year": 2030}],
-                "components": [
-                    {"code": "CSHT", "name": "Đầu tư cơ sở hạ tầng"},
-                    {"code": "DTBD", "name": "Duy tu, bảo dưỡng", "parent_code": "CSHT"}
-                ]
-            }),
-        )
-        .await,
-        201,
-    )
-    .await;
-    assert_eq!(created["code"], code);
-    let component = created["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "CSHT")
-        .and_then(|c| c["id"].as_i64())
-        .expect("component CSHT");
-    let sources = TestApp::expect(app.get_as(token, "/api/v1/fund-sources").await, 200).await;
-    let source = sources
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "NSTW_DTPT")
-        .and_then(|s| s["id"].as_i64())
-        .expect("fund source NSTW_DTPT is seeded");
-    Fund {
-        programme: created["id"].as_i64().unwrap(),
-        component,
-        source,
-    }
-}
 
 async fn allocate(
     app: &TestApp,
@@ -197,6 +104,33 @@ async fn refused(res: reqwest::Response, field: &str, code: &str) {
     let body = TestApp::expect(res, 422).await;
     assert_eq!(body["errors"][0]["field"], field, "{body}");
     assert_eq!(body["errors"][0]["code"], code, "{body}");
+}
+
+/// Splits a burst's answers into the entries accepted (201, with their
+/// index in the burst) and the indices refused by the conservation rule
+/// (422 `overdraw` on `amount`); any other answer fails the test.
+fn accepted_and_overdrawn(answers: Vec<Option<(u16, Value)>>) -> (Vec<(usize, Value)>, Vec<usize>) {
+    let mut accepted = Vec::new();
+    let mut overdrawn = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match answer.expect("an answer") {
+            (201, body) => accepted.push((i, body)),
+            (422, body) => {
+                assert_eq!(body["errors"][0]["field"], "amount", "{body}");
+                assert_eq!(body["errors"][0]["code"], "overdraw", "{body}");
+                overdrawn.push(i);
+            }
+            (other, body) => panic!("unexpected status {other}: {body}"),
+        }
+    }
+    (accepted, overdrawn)
+}
+
+/// A sum in đồng on the app's database (`SUM` is NUMERIC on PostgreSQL).
+fn sum(app: &TestApp, table: &str, condition: &str) -> i64 {
+    app.count(&format!(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM {table} WHERE {condition}"
+    ))
 }
 
 fn row(report: &Value, unit: i64) -> &Value {
@@ -752,50 +686,15 @@ async fn fifty_concurrent_allocations_never_overdraw_the_parent(app: TestApp) {
     .await;
 
     let body = fund.allocation(Some(province), json!({"to_unit_id": commune}), EACH);
-    let handles: Vec<_> = (0..50)
-        .map(|_| {
-            let (client, url, token, body) = (
-                app.client.clone(),
-                app.url("/api/v1/allocations"),
-                manager.clone(),
-                body.clone(),
-            );
-            tokio::spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("request");
-                let status = res.status().as_u16();
-                let text = res.text().await.unwrap_or_default();
-                (status, text)
-            })
-        })
-        .collect();
-    let mut created = Vec::new();
-    let mut overdrawn = 0;
-    for handle in handles {
-        let (status, text) = handle.await.expect("request task");
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        match status {
-            201 => created.push(body),
-            422 => {
-                assert_eq!(body["errors"][0]["field"], "amount", "{text}");
-                assert_eq!(body["errors"][0]["code"], "overdraw", "{text}");
-                overdrawn += 1;
-            }
-            other => panic!("unexpected status {other}: {text}"),
-        }
-    }
+    let shots = vec![Shot::new(&manager, "/api/v1/allocations", body); 50];
+    let (created, overdrawn) = accepted_and_overdrawn(app.burst(&shots).await);
     // 1 000 million / 30 million = 33, 10 million left over.
-    assert_eq!((created.len(), overdrawn), (33, 17));
+    assert_eq!((created.len(), overdrawn.len()), (33, 17));
     // Each accepted allocation saw all the earlier ones: the givers'
     // balances after them are exactly 30, 60, …, 990 million.
     let mut passed: Vec<i64> = created
         .iter()
-        .map(|a| balance(&a["from_balance"]).1)
+        .map(|(_, a)| balance(&a["from_balance"]).1)
         .collect();
     passed.sort_unstable();
     let expected: Vec<i64> = (1..=33).map(|k| k * EACH).collect();
@@ -825,6 +724,208 @@ async fn fifty_concurrent_allocations_never_overdraw_the_parent(app: TestApp) {
         (1_000_000_000, 1_000_000_000, 0)
     );
     assert_eq!(balance(&rest["to_balance"]), (1_000_000_000, 0, 0));
+}
+
+/// The 1 000 million envelope to the province, then `commune_amount` of
+/// it to Xã Tân Sơn (none when 0).
+async fn province_and_commune(
+    app: &TestApp,
+    manager: &str,
+    fund: &Fund,
+    commune_amount: i64,
+) -> (i64, i64) {
+    let province = app.unit_id(manager, "Tỉnh Phú Thọ").await;
+    let commune = app.unit_id(manager, "Xã Tân Sơn").await;
+    for (from, to, amount) in [
+        (None, province, 1_000_000_000),
+        (Some(province), commune, commune_amount),
+    ]
+    .into_iter()
+    .filter(|(_, _, amount)| *amount > 0)
+    {
+        TestApp::expect(
+            allocate(app, manager, fund, from, json!({"to_unit_id": to}), amount).await,
+            201,
+        )
+        .await;
+    }
+    (province, commune)
+}
+
+async fn forty_concurrent_disbursements_never_overdraw_the_commune(app: TestApp) {
+    const EACH: i64 = 30_000_000;
+    let manager = app.token("von.quanly").await;
+    let commune_officer = app.token("xa.tanson").await;
+    let fund = programme(&app, &manager, "T-RACE-D").await;
+    let (_, commune) = province_and_commune(&app, &manager, &fund, 500_000_000).await;
+
+    // 40 payments of 30 million (1 200 million) against the 500 million
+    // the commune received.
+    let body = fund.disbursement(json!({"unit_id": commune}), EACH, false);
+    let shots = vec![Shot::new(&commune_officer, "/api/v1/disbursements", body); 40];
+    let (paid, overdrawn) = accepted_and_overdrawn(app.burst(&shots).await);
+    assert_eq!((paid.len(), overdrawn.len()), (16, 24));
+    // Each accepted payment saw all the earlier ones.
+    let mut disbursed: Vec<i64> = paid.iter().map(|(_, d)| balance(&d["balance"]).2).collect();
+    disbursed.sort_unstable();
+    assert_eq!(disbursed, (1..=16).map(|k| k * EACH).collect::<Vec<_>>());
+    // The ledger holds exactly the accepted payments, no unit anywhere
+    // pays out more than it received, and each entry is audited once.
+    let condition = format!("unit_id = {commune} AND programme_id = {}", fund.programme);
+    assert_eq!(sum(&app, "fund_disbursements", &condition), 16 * EACH);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM fund_disbursements WHERE {condition}"
+        )),
+        16
+    );
+    assert_eq!(app.count(OVERDRAWN), 0);
+    assert_eq!(app.count(UNAUDITED), 0);
+    // The 20 million left can still be paid; then nothing.
+    let last = TestApp::expect(
+        disburse(
+            &app,
+            &commune_officer,
+            &fund,
+            json!({"unit_id": commune}),
+            20_000_000,
+            false,
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(balance(&last["balance"]), (500_000_000, 0, 500_000_000));
+    refused(
+        disburse(
+            &app,
+            &commune_officer,
+            &fund,
+            json!({"unit_id": commune}),
+            1,
+            false,
+        )
+        .await,
+        "amount",
+        "overdraw",
+    )
+    .await;
+}
+
+/// At once: the province allocates to two communes and pays out itself
+/// (60 draws of 40 million on its 1 000 million), while one of the
+/// communes pays out of what reaches it. Exactly 25 draws pass, each
+/// after all the earlier ones; the commune never pays more than it has
+/// received at that moment.
+async fn concurrent_allocations_and_disbursements_share_one_parent(app: TestApp) {
+    const EACH: i64 = 40_000_000;
+    const LOCAL: i64 = 25_000_000;
+    let manager = app.token("von.quanly").await;
+    let commune_officer = app.token("xa.tanson").await;
+    let fund = programme(&app, &manager, "T-RACE-M").await;
+    let (province, commune) = province_and_commune(&app, &manager, &fund, 0).await;
+    let communes = TestApp::expect(
+        app.get_as(
+            &manager,
+            &format!("/api/v1/org-units?kind=commune&parent_id={province}&limit=500"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let other = communes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] != commune)
+        .and_then(|u| u["id"].as_i64())
+        .expect("a second commune in the demo province");
+
+    let mut shots = Vec::new();
+    for _ in 0..20 {
+        let to = |unit: i64| fund.allocation(Some(province), json!({"to_unit_id": unit}), EACH);
+        shots.push(Shot::new(&manager, "/api/v1/allocations", to(commune)));
+        shots.push(Shot::new(&manager, "/api/v1/allocations", to(other)));
+        shots.push(Shot::new(
+            &manager,
+            "/api/v1/disbursements",
+            fund.disbursement(json!({"unit_id": province}), EACH, false),
+        ));
+        shots.push(Shot::new(
+            &commune_officer,
+            "/api/v1/disbursements",
+            fund.disbursement(json!({"unit_id": commune}), LOCAL, false),
+        ));
+    }
+    let (accepted, overdrawn) = accepted_and_overdrawn(app.burst(&shots).await);
+    let kind = |i: usize| i % 4;
+    // The province's draws: what left its hands after each accepted one
+    // is 40, 80, …, 1 000 million.
+    let mut committed: Vec<i64> = accepted
+        .iter()
+        .filter(|(i, _)| kind(*i) < 3)
+        .map(|(i, body)| {
+            let (_, passed_down, disbursed) = if kind(*i) == 2 {
+                balance(&body["balance"])
+            } else {
+                balance(&body["from_balance"])
+            };
+            passed_down + disbursed
+        })
+        .collect();
+    committed.sort_unstable();
+    assert_eq!(committed, (1..=25).map(|k| k * EACH).collect::<Vec<_>>());
+    assert_eq!(overdrawn.iter().filter(|i| kind(**i) < 3).count(), 35);
+    // The commune's payments never exceed what it had received.
+    let local: Vec<&Value> = accepted
+        .iter()
+        .filter(|(i, _)| kind(*i) == 3)
+        .map(|(_, body)| &body["balance"])
+        .collect();
+    for b in &local {
+        let (received, passed_down, disbursed) = balance(b);
+        assert!(passed_down + disbursed <= received, "{b}");
+    }
+    let to_commune = accepted.iter().filter(|(i, _)| kind(*i) == 0).count();
+    let local_paid = i64::try_from(local.len()).unwrap() * LOCAL;
+
+    // In SQL: the province gave and paid exactly its envelope; the
+    // commune received and paid what the answers say; no unit anywhere
+    // is overdrawn; each entry is audited once.
+    let key = format!("programme_id = {}", fund.programme);
+    assert_eq!(
+        sum(
+            &app,
+            "fund_allocations",
+            &format!("{key} AND from_unit_id = {province}")
+        ) + sum(
+            &app,
+            "fund_disbursements",
+            &format!("{key} AND unit_id = {province}")
+        ),
+        1_000_000_000
+    );
+    let received = sum(
+        &app,
+        "fund_allocations",
+        &format!("{key} AND to_unit_id = {commune}"),
+    );
+    assert_eq!(received, i64::try_from(to_commune).unwrap() * EACH);
+    assert_eq!(
+        sum(
+            &app,
+            "fund_disbursements",
+            &format!("{key} AND unit_id = {commune}")
+        ),
+        local_paid
+    );
+    assert!(local_paid <= received);
+    assert_eq!(app.count(OVERDRAWN), 0);
+    assert_eq!(app.count(UNAUDITED), 0);
+    let after = TestApp::expect(report(&app, &manager, &fund, province).await, 200).await;
+    assert_eq!(after["total"]["allocated"], 1_000_000_000_i64);
+    assert_eq!(row(&after, commune)["disbursed"], local_paid);
+    assert_adds_up(&after);
 }
 
 async fn each_role_sees_exactly_its_subtree(app: TestApp) {

@@ -2,9 +2,8 @@
 //! the workflows' rules, reads back through the API, and is the same for
 //! the same seed.
 
+use blackbox::funds::OVERDRAWN;
 use blackbox::{backend_tests, TestApp};
-use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
 use server::seed::scale::{generate, ScaleOptions, ScaleReport};
 
 const TASKS: usize = 1_500;
@@ -25,72 +24,36 @@ async fn seed(app: &TestApp) -> anyhow::Result<ScaleReport> {
     tokio::task::spawn_blocking(move || generate(&db, &options())).await?
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.db.conn().unwrap();
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut *conn)
-        .unwrap()
-        .n
-}
-
-/// Units that pass on or pay out more than they received, per programme
-/// year, component and source.
-const OVERDRAWN: &str = "SELECT COUNT(*) AS n FROM (
-    SELECT u.unit_id,
-      (SELECT COALESCE(SUM(a.amount), 0) FROM fund_allocations a
-        WHERE a.to_unit_id = u.unit_id AND a.year = u.year
-          AND a.component_id = u.component_id AND a.source_id = u.source_id) AS received,
-      (SELECT COALESCE(SUM(a.amount), 0) FROM fund_allocations a
-        WHERE a.from_unit_id = u.unit_id AND a.year = u.year
-          AND a.component_id = u.component_id AND a.source_id = u.source_id)
-      + (SELECT COALESCE(SUM(d.amount), 0) FROM fund_disbursements d
-        WHERE d.unit_id = u.unit_id AND d.year = u.year
-          AND d.component_id = u.component_id AND d.source_id = u.source_id) AS spent
-    FROM (SELECT DISTINCT to_unit_id AS unit_id, year, component_id, source_id
-          FROM fund_allocations WHERE to_unit_id IS NOT NULL) u
-  ) t WHERE spent > received";
-
 backend_tests!(demo: scale_data_keeps_the_rules_and_reads_back);
 
 async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
-    let tasks_before = count(&app, "SELECT COUNT(*) AS n FROM tasks");
+    let tasks_before = app.count("SELECT COUNT(*) AS n FROM tasks");
     let report = seed(&app).await.unwrap();
     assert_eq!(report.tasks, TASKS);
     assert_eq!(report.allocations + report.disbursements, FUND_ROWS);
     assert!(report.disbursements > 0, "{report}");
     assert!(report.villages > 0 && report.evaluations > 0, "{report}");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM tasks"),
+        app.count("SELECT COUNT(*) AS n FROM tasks"),
         tasks_before + TASKS as i64
     );
     // A task's state agrees with its dates (the completion day is kept from
     // the proposal on).
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) AS n FROM tasks
+        app.count("SELECT COUNT(*) AS n FROM tasks
              WHERE (state IN ('completed', 'completion_proposed', 'reviewed')) <> (completed_on IS NOT NULL)"
         ),
         0
     );
     assert_eq!(
-        count(
-            &app,
+        app.count(
             "SELECT COUNT(*) AS n FROM tasks WHERE state = 'completed' AND progress_percent <> 100"
         ),
         0
     );
-    assert_eq!(count(&app, OVERDRAWN), 0, "money is conserved");
+    assert_eq!(app.count(OVERDRAWN), 0, "money is conserved");
     // Every rural commune has a recorded result in each of the three rounds.
-    let rural = count(
-        &app,
-        "SELECT COUNT(*) AS n FROM org_units WHERE kind = 'commune' AND unit_type = 'xã' AND valid_to IS NULL",
+    let rural = app.count("SELECT COUNT(*) AS n FROM org_units WHERE kind = 'commune' AND unit_type = 'xã' AND valid_to IS NULL",
     );
     assert_eq!(report.evaluations as i64, 3 * rural);
 
@@ -122,9 +85,7 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
            OR id IN (SELECT task_id FROM task_coordinators WHERE unit_id IN
              (SELECT descendant_id FROM org_unit_closure WHERE ancestor_id = {finance})))"
     );
-    let coordinated_only = count(
-        &app,
-        &format!(
+    let coordinated_only = app.count(&format!(
             "SELECT COUNT(*) AS n FROM task_coordinators c JOIN tasks t ON t.id = c.task_id
              WHERE c.unit_id = {finance} AND t.lead_unit_id <> {finance} AND t.state = 'in_progress'"
         ),
@@ -144,7 +105,7 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
             200,
         )
         .await;
-        let expected = count(&app, &in_scope.replace("{}", &condition));
+        let expected = app.count(&in_scope.replace("{}", &condition));
         assert_eq!(page["total"], expected, "{query}");
     }
     // Pages come in the asked order, the same as the database sorts them.
@@ -174,10 +135,7 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
                 let ids = in_scope
                     .replace("COUNT(*) AS n", "id AS n")
                     .replace("{}", "state = 'in_progress' AND");
-                count(
-                    &app,
-                    &format!("{ids} ORDER BY {order} LIMIT 1 OFFSET {}", 5 + i),
-                )
+                app.count(&format!("{ids} ORDER BY {order} LIMIT 1 OFFSET {}", 5 + i))
             })
             .collect();
         assert_eq!(ids, expected, "{sort}");
@@ -203,7 +161,7 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
     ] {
         let stats =
             TestApp::expect(app.get_as(&officer, &format!("/api/v1/{query}")).await, 200).await;
-        let expected = count(&app, &in_scope.replace("{}", &condition));
+        let expected = app.count(&in_scope.replace("{}", &condition));
         assert_eq!(stats["total"]["counts"]["total"], expected, "{query}");
     }
     let overdue = TestApp::expect(
@@ -212,13 +170,10 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
         200,
     )
     .await;
-    let expected = count(
-        &app,
-        &in_scope.replace(
-            "{}",
-            &format!("state IN ({open}) AND deadline < '{today}' AND"),
-        ),
-    );
+    let expected = app.count(&in_scope.replace(
+        "{}",
+        &format!("state IN ({open}) AND deadline < '{today}' AND"),
+    ));
     assert!(expected > 0, "the data set has overdue tasks");
     assert_eq!(overdue["total"], expected);
 
@@ -241,6 +196,6 @@ async fn the_same_seed_gives_the_same_data(app: TestApp) {
         "SELECT CAST(SUM(amount) AS BIGINT) AS n FROM fund_disbursements",
         "SELECT CAST(SUM(criteria_met * unit_id) AS BIGINT) AS n FROM ntm_evaluations",
     ] {
-        assert_eq!(count(&app, fingerprint), count(&other, fingerprint), "{fingerprint}");
+        assert_eq!(app.count(fingerprint), other.count(fingerprint), "{fingerprint}");
     }
 }

@@ -1,7 +1,8 @@
 //! Directive tracking over HTTP: the whole life of a task as the right
-//! roles, refusals for the wrong ones, timeliness and list filters.
+//! roles, refusals for the wrong ones, conflicting actions at once,
+//! timeliness and list filters.
 
-use blackbox::{backend_tests, json, TestApp, Value};
+use blackbox::{backend_tests, days_from_today, json, Shot, TestApp, Value};
 use diesel::RunQueryDsl;
 
 backend_tests!(demo:
@@ -15,13 +16,8 @@ backend_tests!(demo:
     reminder_mail_goes_out_once_and_is_retried_after_a_failure,
     statistics_export_reopens_with_the_api_totals,
     task_list_export_follows_the_filters,
+    concurrent_actions_on_one_task_chain_legal_steps,
 );
-
-fn days_from_today(days: i64) -> String {
-    (chrono::Utc::now().naive_utc() + chrono::Duration::hours(7) + chrono::Duration::days(days))
-        .date()
-        .to_string()
-}
 
 struct Fixture {
     office: i64,
@@ -1129,4 +1125,233 @@ async fn task_list_export_follows_the_filters(app: TestApp) {
             "directive group rows"
         );
     }
+}
+
+/// Whether the rules take a task from `from` to `to` by `kind`, for the
+/// actions the race below fires (each by a party allowed to take it).
+fn legal_step(from: &str, kind: &str, to: &str) -> bool {
+    let open = !matches!(from, "completed" | "cancelled");
+    let working = matches!(from, "assigned" | "in_progress");
+    match kind {
+        "report_progress" => working && to == "in_progress",
+        "propose_completion" => working && to == "completion_proposed",
+        "review" => from == "completion_proposed" && matches!(to, "reviewed" | "in_progress"),
+        "return" => matches!(from, "completion_proposed" | "reviewed") && to == "in_progress",
+        "confirm" => from == "reviewed" && to == "completed",
+        "cancel" => open && to == "cancelled",
+        "comment" => to == from,
+        _ => false,
+    }
+}
+
+/// Fires `shots` (actions on `task`) at once and checks the outcome: the
+/// accepted ones are exactly the new timeline entries, one each, whose
+/// states chain legal steps from the state before to the task's state
+/// now; the answers' versions are the next versions, one each; every
+/// step is audited; the refused ones are 409 `conflict` (the state no
+/// longer allows it, or the task changed meanwhile). Returns the accepted
+/// and refused counts.
+async fn race(app: &TestApp, reader: &str, task: i64, shots: &[Shot]) -> (usize, usize) {
+    let path = format!("/api/v1/tasks/{task}");
+    let audited = format!(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'task' AND entity_id = '{task}'"
+    );
+    let before = TestApp::expect(app.get_as(reader, &path).await, 200).await;
+    let audit_before = app.count(&audited);
+    let seen = before["timeline"].as_array().unwrap().len();
+    let version = before["version"].as_i64().unwrap();
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for (shot, answer) in shots.iter().zip(app.burst(shots).await) {
+        let (status, body) = answer.expect("an answer");
+        match status {
+            200 => {
+                // The answer is the task right after this step: its entry
+                // is the last.
+                let entry = body["timeline"].as_array().unwrap().last().unwrap();
+                assert_eq!(entry["kind"], shot.body["action"], "{body}");
+                accepted.push((body["version"].as_i64().unwrap(), entry["id"].clone()));
+            }
+            409 => {
+                assert_eq!(body["code"], "conflict", "{body}");
+                refused += 1;
+            }
+            other => panic!("{}: unexpected {other}: {body}", shot.body),
+        }
+    }
+    let after = TestApp::expect(app.get_as(reader, &path).await, 200).await;
+    let steps = &after["timeline"].as_array().unwrap()[seen..];
+    accepted.sort_by_key(|(v, _)| *v);
+    let n = i64::try_from(accepted.len()).unwrap();
+    assert_eq!(
+        accepted.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        (version + 1..=version + n).collect::<Vec<_>>(),
+        "each accepted step took the next version"
+    );
+    assert_eq!(
+        accepted.into_iter().map(|(_, id)| id).collect::<Vec<_>>(),
+        steps.iter().map(|e| e["id"].clone()).collect::<Vec<_>>(),
+        "the new timeline entries are the accepted steps, in version order"
+    );
+    let mut state = before["state"].as_str().unwrap().to_owned();
+    for step in steps {
+        let (kind, from, to) = (
+            step["kind"].as_str().unwrap(),
+            step["from_state"].as_str().unwrap(),
+            step["to_state"].as_str().unwrap(),
+        );
+        assert_eq!(from, state, "the timeline chains: {step}");
+        assert!(legal_step(from, kind, to), "illegal step {step}");
+        state = to.to_owned();
+    }
+    assert_eq!(after["state"], state.as_str());
+    assert_eq!(after["version"], version + n);
+    assert_eq!(
+        app.count(&audited) - audit_before,
+        n,
+        "one audit row per step"
+    );
+    assert!(n >= 1 && refused >= 1, "{n} accepted, {refused} refused");
+    eprintln!("task {task}: {n} accepted, {refused} refused, now {state}");
+    (steps.len(), refused)
+}
+
+async fn concurrent_actions_on_one_task_chain_legal_steps(app: TestApp) {
+    let specialist = app.token("vp.chuyenvien").await;
+    let office_leader = app.token("vp.lanhdao").await;
+    let committee_leader = app.token("lanhdao.ubnd").await;
+    let officer = app.token("sotc.canbo").await;
+    let agency_leader = app.token("sotc.lanhdao").await;
+    let f = fixture(&app, &specialist).await;
+    let directive = TestApp::expect(
+        app.post_as(
+            &specialist,
+            "/api/v1/directives",
+            &json!({
+                "issuing_unit_id": f.province, "office_unit_id": f.office,
+                "issuer": "chair", "kind": "directive", "number": "77/CT-UBND",
+                "issued_on": days_from_today(-10),
+                "summary": "Chỉ thị về rà soát các dự án chậm giải ngân",
+                "tasks": [
+                    {"content": "Rà soát dự án chậm giải ngân", "lead_unit_id": f.finance,
+                     "specialist_id": f.specialist_id, "deadline": days_from_today(30)},
+                    {"content": "Báo cáo tiến độ giải ngân", "lead_unit_id": f.finance,
+                     "specialist_id": f.specialist_id, "deadline": days_from_today(30)}
+                ]
+            }),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let ids: Vec<i64> = directive["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    let leader_on = TestApp::expect(
+        app.get_as(&committee_leader, &format!("/api/v1/tasks/{}", ids[0]))
+            .await,
+        200,
+    )
+    .await;
+    assert!(leader_on["parties"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("issuer")));
+    let on = |task: i64| format!("/api/v1/tasks/{task}/actions");
+    let times =
+        |n: usize, token: &str, task: i64, body: Value| vec![Shot::new(token, &on(task), body); n];
+
+    // A proposed completion: the specialist accepts or returns it, the
+    // leadership returns, confirms or cancels, the lead agency reports
+    // and proposes again, all at once.
+    let first = ids[0];
+    act(&app, &officer, first, json!({"action": "accept"}), 200).await;
+    let result = json!({"action": "propose_completion", "result": "Đã rà soát 14 dự án"});
+    act(&app, &officer, first, result.clone(), 200).await;
+    let shots: Vec<Shot> = [
+        times(
+            3,
+            &specialist,
+            first,
+            json!({"action": "review", "accept": true}),
+        ),
+        times(
+            2,
+            &specialist,
+            first,
+            json!({"action": "review", "accept": false, "reason": "Thiếu số liệu"}),
+        ),
+        times(
+            2,
+            &office_leader,
+            first,
+            json!({"action": "return", "reason": "Bổ sung"}),
+        ),
+        times(3, &office_leader, first, json!({"action": "confirm"})),
+        times(
+            2,
+            &committee_leader,
+            first,
+            json!({"action": "cancel", "reason": "Không còn cần thiết"}),
+        ),
+        times(
+            3,
+            &officer,
+            first,
+            json!({"action": "report_progress", "percent": 50}),
+        ),
+        times(2, &officer, first, result),
+    ]
+    .concat();
+    let (accepted, refused) = race(&app, &specialist, first, &shots).await;
+    assert_eq!(accepted + refused, 17);
+
+    // Work in progress: reports, proposals, comments, a review, a
+    // confirmation and a cancellation, all at once.
+    let second = ids[1];
+    act(&app, &officer, second, json!({"action": "accept"}), 200).await;
+    let mut shots: Vec<Shot> = (1..=6)
+        .map(|k| {
+            Shot::new(
+                &officer,
+                &on(second),
+                json!({"action": "report_progress", "percent": 10 * k}),
+            )
+        })
+        .collect();
+    shots.extend(
+        [
+            times(
+                3,
+                &agency_leader,
+                second,
+                json!({"action": "propose_completion", "result": "Đã báo cáo"}),
+            ),
+            times(
+                3,
+                &specialist,
+                second,
+                json!({"action": "comment", "note": "Đề nghị gửi kèm số liệu"}),
+            ),
+            times(
+                2,
+                &specialist,
+                second,
+                json!({"action": "review", "accept": true}),
+            ),
+            times(2, &office_leader, second, json!({"action": "confirm"})),
+            times(
+                1,
+                &office_leader,
+                second,
+                json!({"action": "cancel", "reason": "Gộp vào nhiệm vụ khác"}),
+            ),
+        ]
+        .concat(),
+    );
+    let (accepted, refused) = race(&app, &specialist, second, &shots).await;
+    assert_eq!(accepted + refused, 17);
 }

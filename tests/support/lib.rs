@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
-use persistence::Db;
+use diesel::sql_types::BigInt;
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use persistence::{Db, DbOptions};
 use server::{Application, Settings};
 
+pub mod funds;
 pub mod smtp;
 
 pub use reqwest;
@@ -25,6 +27,32 @@ pub fn postgres_url() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.trim().is_empty())
+}
+
+/// One request of a [`TestApp::burst`]: a POST of `body` to `path` as the
+/// holder of `token`.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub token: String,
+    pub path: String,
+    pub body: Value,
+}
+
+impl Shot {
+    pub fn new(token: &str, path: &str, body: Value) -> Self {
+        Self {
+            token: token.to_owned(),
+            path: path.to_owned(),
+            body,
+        }
+    }
+}
+
+/// The calendar date `days` from today in Vietnam, as `YYYY-MM-DD`.
+pub fn days_from_today(days: i64) -> String {
+    (chrono::Utc::now().naive_utc() + chrono::Duration::hours(7) + chrono::Duration::days(days))
+        .date()
+        .to_string()
 }
 
 /// A database for one test: a SQLite file in a temporary folder, or a fresh
@@ -161,6 +189,72 @@ impl TestApp {
             Ok(Err(e)) => panic!("demo seed: {e:#}"),
             Err(e) => panic!("demo seed task: {e}"),
         }
+    }
+
+    /// A client for an application running elsewhere (another process) on
+    /// `database`, reachable at `address`; `db` is a pool of its own on
+    /// that database, for checking what the application wrote.
+    pub fn attach(backend: Backend, database: TestDatabase, address: String) -> Self {
+        let db = match Db::connect(&database.url, &DbOptions::default()) {
+            Ok(db) => db,
+            Err(e) => panic!("connecting to the test database: {e}"),
+        };
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            backend,
+            database,
+        }
+    }
+
+    /// The single number a `SELECT COUNT(*) AS n …` (or any query
+    /// answering one BIGINT column `n`) gives on the app's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut conn = match self.db.conn() {
+            Ok(conn) => conn,
+            Err(e) => panic!("database connection: {e}"),
+        };
+        match diesel::sql_query(sql).get_result::<Count>(&mut *conn) {
+            Ok(count) => count.n,
+            Err(e) => panic!("{sql}: {e}"),
+        }
+    }
+
+    /// POSTs every request at once, each from its own task, and returns
+    /// what each got, in the order given: the status and the JSON body
+    /// (`Null` when not JSON), or `None` when no answer came (the server
+    /// went away).
+    pub async fn burst(&self, shots: &[Shot]) -> Vec<Option<(u16, Value)>> {
+        let handles: Vec<_> = shots
+            .iter()
+            .map(|shot| {
+                let request = self
+                    .client
+                    .post(self.url(&shot.path))
+                    .bearer_auth(&shot.token)
+                    .json(&shot.body);
+                tokio::spawn(async move {
+                    let res = request.send().await.ok()?;
+                    let status = res.status().as_u16();
+                    let text = res.text().await.ok()?;
+                    Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+                })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(handles.len());
+        for handle in handles {
+            match handle.await {
+                Ok(answer) => answers.push(answer),
+                Err(e) => panic!("request task: {e}"),
+            }
+        }
+        answers
     }
 
     /// Signs in and returns the whole token answer.

@@ -77,6 +77,7 @@ pub fn report_unit(
     for kind in kinds {
         found.extend(store::units_named(conn, kind, &key, on)?);
     }
+    let mut found = of_stated_kind(found, heading);
     Ok(match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(Issue::blocking(
@@ -139,21 +140,24 @@ fn answers_to(unit: &UnitRow, name: &str) -> bool {
     false
 }
 
+/// Of several units answering to `name`, the one of the kind the name
+/// states (*huyện Cai Lậy* / *thị xã Cai Lậy*, *TỈNH PHÚ THỌ* / *Phường
+/// Phú Thọ*) when exactly one is; otherwise all of them.
+fn of_stated_kind<T: std::borrow::Borrow<UnitRow>>(mut found: Vec<T>, name: &str) -> Vec<T> {
+    if let (true, (Some(prefix), _)) = (found.len() > 1, split_unit_prefix(name)) {
+        let stated = |u: &T| split_unit_prefix(&u.borrow().name).0 == Some(prefix);
+        if found.iter().filter(|u| stated(u)).count() == 1 {
+            found.retain(stated);
+        }
+    }
+    found
+}
+
 /// Finds `name` among `units` (children of one parent). Where several
 /// answer to it and the name states its kind (*huyện Cai Lậy*, *thị xã
 /// Cai Lậy*), the one of that kind is taken.
 pub fn match_name<'a>(units: &'a [UnitRow], name: &str) -> Match<'a> {
-    let mut found: Vec<&UnitRow> = units.iter().filter(|u| answers_to(u, name)).collect();
-    if let (true, (Some(prefix), _)) = (found.len() > 1, split_unit_prefix(name)) {
-        let same: Vec<&UnitRow> = found
-            .iter()
-            .copied()
-            .filter(|u| split_unit_prefix(&u.name).0 == Some(prefix))
-            .collect();
-        if same.len() == 1 {
-            found = same;
-        }
-    }
+    let found = of_stated_kind(units.iter().filter(|u| answers_to(u, name)).collect(), name);
     match found.len() {
         1 => Match::One(found[0]),
         0 => {
@@ -366,6 +370,16 @@ mod tests {
         assert!(matches!(match_name(&units, "1"), Match::Several(v) if v.len() == 2));
         // The stated kind settles a name two units share.
         assert_eq!(one("Xã 1"), Some(6));
+        let province = UnitRow {
+            kind: "province".into(),
+            ..unit(7, "Tỉnh Phú Thọ", "Phú Thọ")
+        };
+        let ward = unit(8, "Phường Phú Thọ", "Phú Thọ");
+        let ids = |found: Vec<UnitRow>| found.iter().map(|u| u.id).collect::<Vec<_>>();
+        let both = || vec![province.clone(), ward.clone()];
+        assert_eq!(ids(of_stated_kind(both(), "TỈNH PHÚ THỌ")), [7]);
+        assert_eq!(ids(of_stated_kind(both(), "phường Phú Thọ")), [8]);
+        assert_eq!(ids(of_stated_kind(both(), "Phú Thọ")), [7, 8]);
         assert!(
             matches!(match_name(&units, "Sơn Hà"), Match::None(close) if close.iter().any(|u| u.id == 1))
         );
