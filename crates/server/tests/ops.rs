@@ -372,3 +372,57 @@ fn backup_and_restore_refuse_what_they_cannot_do_safely() {
     let refusal = postgres.refused(&["restore", "--from", newer.to_str().unwrap()]);
     assert!(refusal.contains("pg_restore"), "{refusal}");
 }
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_and_exits_cleanly() {
+    let sandbox = Sandbox::new();
+    let mut server = sandbox.serve(
+        &["--demo"],
+        &[("APP__SERVER__SHUTDOWN_TIMEOUT_SECONDS", "20")],
+    );
+    // A first exchange proves the connection is held by a worker.
+    let mut reader = BufReader::new(server.connect().unwrap());
+    reader
+        .get_mut()
+        .write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut reader).0, 200);
+
+    // The in-flight request: a sign-in whose body arrives slowly.
+    let (first, rest) = DEMO_LOGIN.split_at(10);
+    write!(
+        reader.get_mut(),
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{first}",
+        DEMO_LOGIN.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.sigterm();
+
+    // New connections are refused while it is still in flight.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match TcpStream::connect(("127.0.0.1", server.port)) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            Err(e) => panic!("unexpected connect error: {e}"),
+            Ok(_) => {
+                assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+    for chunk in rest.as_bytes().chunks(8) {
+        reader.get_mut().write_all(chunk).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = read_response(&mut reader);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("access_token"), "{body}");
+    let exit = server.exit_status(Duration::from_secs(20));
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+}

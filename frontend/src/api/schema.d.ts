@@ -2098,7 +2098,7 @@ export interface components {
          * @description Stable machine-readable error codes. Each maps to one HTTP status.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "invalid_json" | "invalid_query" | "invalid_path" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "invalid_json" | "invalid_query" | "invalid_path" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "rate_limited" | "service_unavailable" | "internal_error";
         /** @description An evaluation with everything needed to enter or review it. */
         EvaluationDetail: components["schemas"]["EvaluationSummary"] & {
             round_name: string;
