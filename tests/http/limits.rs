@@ -1,6 +1,7 @@
 //! What a client may send, over a raw socket: the request head and body
-//! must arrive in time and the JSON body within its size, all set short
-//! here through the settings.
+//! must arrive in time and the JSON body within its size; and how many
+//! expensive reports it may ask for. All set small here through the
+//! settings.
 
 use std::time::{Duration, Instant};
 
@@ -108,4 +109,37 @@ async fn a_body_over_the_configured_json_limit_is_refused() {
     let under = json!({"username": "a".repeat(60), "password": "x"});
     let res = app.post("/api/v1/auth/login", &under).await;
     assert_eq!(res.status(), 401);
+}
+
+#[actix_web::test]
+async fn expensive_reports_are_limited_per_account() {
+    let app = TestApp::spawn_demo_with(Backend::Sqlite, |s| s.server.reports_per_minute = 2)
+        .await
+        .unwrap();
+    let leader = app.token("vp.lanhdao").await;
+    // Exports and report statistics share the budget.
+    assert_eq!(
+        app.get_as(&leader, "/api/v1/task-stats").await.status(),
+        200
+    );
+    assert_eq!(
+        app.get_as(&leader, "/api/v1/task-stats/export.xlsx")
+            .await
+            .status(),
+        200
+    );
+    let res = app.get_as(&leader, "/api/v1/tasks/export.xlsx").await;
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem = TestApp::expect(res, 429).await;
+    assert_eq!(problem["code"], "rate_limited");
+    // Other reads are not counted, and another account has its own budget.
+    assert_eq!(app.get_as(&leader, "/api/v1/tasks").await.status(), 200);
+    let other = app.token("lanhdao.ubnd").await;
+    assert_eq!(app.get_as(&other, "/api/v1/task-stats").await.status(), 200);
 }

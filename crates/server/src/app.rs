@@ -79,6 +79,10 @@ impl Application {
                 settings.server.board_cache_seconds,
             ))),
             import_progress: std::sync::Arc::default(),
+            reports: std::sync::Arc::new(api::state::ReportLimit::new(
+                settings.server.reports_per_minute,
+                std::time::Duration::from_secs(60),
+            )),
         });
         let limits = settings.request_limits();
         let spa = Spa::at(settings.server.static_dir.clone());

@@ -110,6 +110,10 @@ pub struct ServerSettings {
     /// Largest raw body of any other kind except multipart uploads (which
     /// `storage.max_upload_bytes` bounds).
     pub payload_limit_bytes: usize,
+    /// Expensive reports (Excel exports, task, fund and NTM statistics) one
+    /// user or service account may ask an instance for per minute; then
+    /// 429 `rate_limited` with `Retry-After`. 0 turns the limit off.
+    pub reports_per_minute: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +172,7 @@ keep_alive_seconds = 5
 shutdown_timeout_seconds = 30
 json_limit_bytes = 1048576
 payload_limit_bytes = 2097152
+reports_per_minute = 60
 
 [database]
 url = "sqlite://./data/app.db"

@@ -204,7 +204,11 @@ fn stats_filter(actor: &Actor, q: &StatsQuery) -> ApiResult<store::TaskFilter> {
     tag = "tasks",
     security(("bearer" = [])),
     params(StatsQuery),
-    responses((status = 200, body = TaskStats), (status = 400, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, body = TaskStats),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/task-stats")]
 pub async fn task_stats(
@@ -212,6 +216,7 @@ pub async fn task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<web::Json<TaskStats>> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
     let basis = q.basis.unwrap_or(DeadlineBasis::Current);
@@ -349,7 +354,8 @@ pub fn stats_report(stats: &TaskStats, province: Option<&str>) -> ApiResult<Vec<
     params(StatsQuery),
     responses(
         (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
-        (status = 400, body = Problem, content_type = "application/problem+json")
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/task-stats/export.xlsx")]
@@ -358,6 +364,7 @@ pub async fn export_task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let by = q.group_by.unwrap_or(GroupBy::LeadUnit);
     let basis = q.basis.unwrap_or(DeadlineBasis::Current);
