@@ -121,14 +121,17 @@ pub fn backup(source: &Path, to: &Path, overwrite: bool) -> PersistenceResult<Fi
         .bind::<Text, _>(temp_path)
         .execute(&mut conn)?;
     drop(conn);
-    check_file(temp.path())?;
+    let checked = check_file(temp.path())?;
     let persisted = if overwrite {
         temp.persist(to).map_err(|e| e.error)
     } else {
         temp.persist_noclobber(to).map_err(|e| e.error)
     };
     persisted.map_err(|e| refused(format!("không ghi được {}: {e}", to.display())))?;
-    check_file(to)
+    Ok(FileReport {
+        path: to.to_owned(),
+        ..checked
+    })
 }
 
 fn path_text(path: &Path) -> PersistenceResult<&str> {
@@ -277,7 +280,7 @@ pub fn restore(from: &Path, target: &Path) -> PersistenceResult<FileReport> {
     let mut source = std::fs::File::open(from).map_err(io)?;
     std::io::copy(&mut source, temp.as_file_mut()).map_err(io)?;
     temp.as_file().sync_all().map_err(io)?;
-    check_file(temp.path())?;
+    let checked = check_file(temp.path())?;
     ensure_unused(target)?;
     for suffix in ["-wal", "-shm", "-journal"] {
         let mut stale = target.as_os_str().to_owned();
@@ -294,5 +297,8 @@ pub fn restore(from: &Path, target: &Path) -> PersistenceResult<FileReport> {
     }
     temp.persist(target)
         .map_err(|e| refused(format!("không ghi được {}: {e}", target.display())))?;
-    check_file(target)
+    Ok(FileReport {
+        path: target.to_owned(),
+        ..checked
+    })
 }
