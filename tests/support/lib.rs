@@ -122,6 +122,8 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
     settings.database.max_connections = 4;
     // Tests run the reminder job themselves.
     settings.jobs.reminder_interval_seconds = 0;
+    // Tests read reports as fast as scripts do; the limit has its own test.
+    settings.server.reports_per_minute = 0;
     settings.data_dir = database.dir.path().join("data");
     settings.server.static_dir = database.dir.path().join("no-spa");
     settings.auth.jwt_secret = Some(secrecy::SecretString::from(

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The content type is not accepted here.
     UnsupportedMediaType,
+    /// The client did not send the request in time.
+    RequestTimeout,
     /// Too many requests; retry later.
     RateLimited,
     /// The database or another dependency is unavailable.
@@ -53,6 +55,7 @@ impl ErrorCode {
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,6 +78,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => {
                 "Kiểu nội dung không được hỗ trợ (unsupported media type)"
             }
+            Self::RequestTimeout => "Gửi yêu cầu quá chậm (request timeout)",
             Self::RateLimited => "Quá nhiều yêu cầu (rate limited)",
             Self::ServiceUnavailable => "Dịch vụ tạm thời không sẵn sàng (service unavailable)",
             Self::InternalError => "Lỗi hệ thống (internal error)",

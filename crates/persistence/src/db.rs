@@ -97,13 +97,7 @@ fn driver_url(url: &str, backend: Backend) -> PersistenceResult<String> {
     match backend {
         Backend::Postgres => Ok(url.to_owned()),
         Backend::Sqlite => {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            if path.is_empty() {
-                return Err(PersistenceError::Config("empty SQLite path".into()));
-            }
+            let path = sqlite_path(url)?;
             if path != ":memory:" {
                 if let Some(dir) = Path::new(path)
                     .parent()
@@ -117,6 +111,23 @@ fn driver_url(url: &str, backend: Backend) -> PersistenceResult<String> {
             Ok(path.to_owned())
         }
     }
+}
+
+/// The path of a SQLite URL (`sqlite://PATH`, `sqlite:PATH` or a bare path).
+fn sqlite_path(url: &str) -> PersistenceResult<&str> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.is_empty() {
+        return Err(PersistenceError::Config("empty SQLite path".into()));
+    }
+    Ok(path)
+}
+
+/// The file of a SQLite URL, as [`Db::connect`] opens it.
+pub(crate) fn sqlite_file(url: &str) -> PersistenceResult<std::path::PathBuf> {
+    sqlite_path(url).map(std::path::PathBuf::from)
 }
 
 impl Db {

@@ -20,6 +20,9 @@ pub enum PersistenceError {
     Config(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// A backup or restore refused or failed; the message says why.
+    #[error("{0}")]
+    Backup(String),
 }
 
 pub type PersistenceResult<T> = Result<T, PersistenceError>;

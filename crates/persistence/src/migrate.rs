@@ -33,6 +33,15 @@ pub fn migration_names(postgres: bool) -> Vec<String> {
     names.unwrap_or_default()
 }
 
+/// Versions (`YYYYMMDDNNNNNN`) of the embedded SQLite migrations, as
+/// diesel records them in `__diesel_schema_migrations`.
+pub(crate) fn sqlite_versions() -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE)
+        .map(|m| m.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default()
+}
+
 impl Db {
     /// Runs every pending migration; on PostgreSQL under an advisory lock so
     /// several servers starting together migrate once. Returns the names

@@ -79,7 +79,12 @@ impl Application {
                 settings.server.board_cache_seconds,
             ))),
             import_progress: std::sync::Arc::default(),
+            reports: std::sync::Arc::new(api::state::ReportLimit::new(
+                settings.server.reports_per_minute,
+                std::time::Duration::from_secs(60),
+            )),
         });
+        let limits = settings.request_limits();
         let spa = Spa::at(settings.server.static_dir.clone());
         if spa.index().is_none() {
             tracing::warn!(
@@ -87,8 +92,12 @@ impl Application {
                 "the web application is not built; `make run` builds it"
             );
         }
+        let seconds = std::time::Duration::from_secs;
         let mut server =
-            HttpServer::new(move || build_app(state.clone(), metrics.clone(), spa.clone()))
+            HttpServer::new(move || build_app(state.clone(), metrics.clone(), spa.clone(), limits))
+                .client_request_timeout(seconds(settings.server.client_request_timeout_seconds))
+                .keep_alive(seconds(settings.server.keep_alive_seconds))
+                .shutdown_timeout(settings.server.shutdown_timeout_seconds)
                 .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
@@ -114,8 +123,10 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM), finishing
-    /// requests in flight.
+    /// Serves until the process is told to stop. On SIGTERM the listener
+    /// closes at once and requests in flight get
+    /// `server.shutdown_timeout_seconds` to finish; SIGINT and SIGQUIT stop
+    /// at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -125,6 +136,7 @@ fn build_app(
     state: web::Data<AppState>,
     metrics: PrometheusMetrics,
     spa: Spa,
+    limits: api::extract::RequestLimits,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
@@ -138,7 +150,7 @@ fn build_app(
         .into_utoipa_app()
         .openapi(api::openapi::base())
         .app_data(state)
-        .configure(api::extract::configure_extractors)
+        .configure(|cfg| api::extract::configure_extractors(cfg, limits))
         .configure(api::routes::configure)
         .split_for_parts();
     let fallback = spa.clone();
@@ -159,7 +171,8 @@ fn build_app(
             async move { spa.fallback(req).await }
         })),
     };
-    app.wrap(security_headers())
+    app.wrap(from_fn(api::extract::body_deadline))
+        .wrap(security_headers())
         .wrap(Compress::default())
         .wrap(metrics)
         .wrap(from_fn(request_id_header))

@@ -28,6 +28,23 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database to a file, consistently, while the server
+    /// may be running (PostgreSQL: `pg_dump`, see docs/deploy.md).
+    Backup {
+        /// The backup file to write.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the SQLite database with a backup (stop the server first),
+    /// then apply pending migrations.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
     /// Load data.
@@ -117,6 +134,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = open_database(&settings).await?;
             tracing::info!(backend = ?db.backend(), "database is up to date");
+            Ok(())
+        }
+        Command::Backup { to, force } => {
+            let source = persistence::backup::sqlite_database_file(&settings.database.url)?;
+            let report =
+                run_blocking(move || Ok(persistence::backup::backup(&source, &to, force)?)).await?;
+            println!("Đã sao lưu vào / backed up to {report}");
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let target = persistence::backup::sqlite_database_file(&settings.database.url)?;
+            let report =
+                run_blocking(move || Ok(persistence::backup::restore(&from, &target)?)).await?;
+            println!("Đã phục hồi / restored {report}");
+            let db = open_database(&settings).await?;
+            let latest = persistence::migration_names(false)
+                .pop()
+                .unwrap_or_default();
+            println!(
+                "Cơ sở dữ liệu đã cập nhật / database is up to date ({:?}, migration {latest})",
+                db.backend()
+            );
             Ok(())
         }
         Command::Seed {

@@ -90,6 +90,30 @@ pub struct ServerSettings {
     /// Seconds a computed wall board is served to other screens of the
     /// same unit; 0 computes it on every poll.
     pub board_cache_seconds: u64,
+    /// Seconds a client has to send a request's head (method, path,
+    /// headers) once connected; then 408 and the connection is closed.
+    pub client_request_timeout_seconds: u64,
+    /// Seconds a client has to send the whole body once the head is in;
+    /// then 408 `request_timeout` and the connection is closed. It also
+    /// bounds uploads: `storage.max_upload_bytes` in this time is the
+    /// slowest link served (20 MiB in 300 s is about 560 kbit/s).
+    pub body_timeout_seconds: u64,
+    /// Seconds an idle keep-alive connection is kept open; 0 closes it
+    /// after each response.
+    pub keep_alive_seconds: u64,
+    /// On SIGTERM the server stops accepting connections and gives
+    /// requests in flight this many seconds to finish (SIGINT and SIGQUIT
+    /// stop it at once).
+    pub shutdown_timeout_seconds: u64,
+    /// Largest JSON body, in bytes (413 `payload_too_large` beyond).
+    pub json_limit_bytes: usize,
+    /// Largest raw body of any other kind except multipart uploads (which
+    /// `storage.max_upload_bytes` bounds).
+    pub payload_limit_bytes: usize,
+    /// Expensive reports (Excel exports, task, fund and NTM statistics) one
+    /// user or service account may ask an instance for per minute; then
+    /// 429 `rate_limited` with `Retry-After`. 0 turns the limit off.
+    pub reports_per_minute: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -142,6 +166,13 @@ port = 8080
 static_dir = "./frontend/dist"
 workers = 0
 board_cache_seconds = 15
+client_request_timeout_seconds = 5
+body_timeout_seconds = 300
+keep_alive_seconds = 5
+shutdown_timeout_seconds = 30
+json_limit_bytes = 1048576
+payload_limit_bytes = 2097152
+reports_per_minute = 60
 
 [database]
 url = "sqlite://./data/app.db"
@@ -317,6 +348,15 @@ impl Settings {
         )?)
     }
 
+    /// What a client may send.
+    pub fn request_limits(&self) -> api::extract::RequestLimits {
+        api::extract::RequestLimits {
+            json_bytes: self.server.json_limit_bytes,
+            payload_bytes: self.server.payload_limit_bytes,
+            body_timeout: std::time::Duration::from_secs(self.server.body_timeout_seconds),
+        }
+    }
+
     /// Everything the auth routes need.
     pub fn auth_config(&self) -> anyhow::Result<api::state::AuthConfig> {
         Ok(api::state::AuthConfig {
@@ -364,6 +404,11 @@ mod tests {
         assert_eq!(s.server.host, "127.0.0.1");
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.environment, Environment::Development);
+        assert_eq!(
+            s.request_limits(),
+            api::extract::RequestLimits::default(),
+            "the documented defaults are the API's"
+        );
     }
 
     #[test]

@@ -447,7 +447,8 @@ fn scope_label(kind: &str) -> &'static str {
     responses(
         (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/fund-reports/allocation/export.xlsx")]
@@ -456,6 +457,7 @@ pub async fn export_fund_report_allocation(
     actor: Actor,
     query: web::Query<FundReportQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let year = q.year_to.unwrap_or(q.year_from);
     let bytes = state
@@ -480,7 +482,8 @@ pub async fn export_fund_report_allocation(
     responses(
         (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/fund-reports/disbursement/export.xlsx")]
@@ -489,6 +492,7 @@ pub async fn export_fund_report_disbursement(
     actor: Actor,
     query: web::Query<FundReportQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let year = q.year_to.unwrap_or(q.year_from);
     let bytes = state

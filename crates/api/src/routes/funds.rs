@@ -1338,7 +1338,8 @@ pub fn fund_report(
             "rows": [{"unit_id": 1201, "unit_name": "Xã Tân Sơn", "planned": 1_250_000_000_i64, "allocated": 3_500_000_000_i64, "disbursed": 450_000_000_i64, "remaining": 3_050_000_000_i64, "disbursement_rate_bp": 1285}],
             "total": {"unit_id": 12, "unit_name": "Huyện Tân Sơn", "planned": 1_250_000_000_i64, "allocated": 3_500_000_000_i64, "disbursed": 450_000_000_i64, "remaining": 3_050_000_000_i64, "disbursement_rate_bp": 1285}})),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/fund-reports/allocation")]
@@ -1347,6 +1348,7 @@ pub async fn fund_report_allocation(
     actor: Actor,
     query: web::Query<FundReportQuery>,
 ) -> ApiResult<web::Json<FundReport>> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let report = state
         .db
@@ -1452,7 +1454,8 @@ pub struct FundWarnings {
     params(FundWarningQuery),
     responses(
         (status = 200, body = FundWarnings, example = json!({"no_disbursement": [], "low_rate": [{"unit_id": 1201, "unit_name": "Xã Tân Sơn", "planned": 0, "allocated": 3_500_000_000_i64, "disbursed": 450_000_000_i64, "remaining": 3_050_000_000_i64, "disbursement_rate_bp": 1285}], "projects_overdue": [], "as_of": "2026-11-23"})),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/fund-reports/warnings")]
@@ -1461,6 +1464,7 @@ pub async fn fund_warnings(
     actor: Actor,
     query: web::Query<FundWarningQuery>,
 ) -> ApiResult<web::Json<FundWarnings>> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let today = crate::routes::tasks::today();
     let after = q
@@ -1649,7 +1653,8 @@ pub struct DisbursementReport {
     responses(
         (status = 200, body = DisbursementReport),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/fund-reports/disbursement")]
@@ -1658,6 +1663,7 @@ pub async fn fund_report_disbursement(
     actor: Actor,
     query: web::Query<FundReportQuery>,
 ) -> ApiResult<web::Json<DisbursementReport>> {
+    state.reports.check(&actor)?;
     let q = query.into_inner();
     let report = state
         .db

@@ -275,7 +275,8 @@ pub fn compute(
     params(NtmStatsQuery),
     responses(
         (status = 200, body = NtmStats),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/ntm-stats")]
@@ -284,6 +285,7 @@ pub async fn ntm_stats(
     actor: Actor,
     q: web::Query<NtmStatsQuery>,
 ) -> ApiResult<web::Json<NtmStats>> {
+    state.reports.check(&actor)?;
     let q = q.into_inner();
     let (stats, _) = state.db.run(move |conn| compute(conn, &actor, &q)).await?;
     Ok(web::Json(stats))
@@ -301,7 +303,8 @@ pub async fn ntm_stats(
     params(NtmStatsQuery),
     responses(
         (status = 200, description = "The matrix", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
-        (status = 404, body = Problem, content_type = "application/problem+json")
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/ntm-stats/export.xlsx")]
@@ -310,6 +313,7 @@ pub async fn export_ntm_stats(
     actor: Actor,
     q: web::Query<NtmStatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let q = q.into_inner();
     let round_id = q.round_id;
     let bytes = state

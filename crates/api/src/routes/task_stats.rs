@@ -245,7 +245,11 @@ fn stats_for(conn: &mut DbConnection, actor: &Actor, q: &StatsQuery) -> ApiResul
     tag = "tasks",
     security(("bearer" = [])),
     params(StatsQuery),
-    responses((status = 200, body = TaskStats), (status = 400, body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, body = TaskStats),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
+    )
 )]
 #[get("/task-stats")]
 pub async fn task_stats(
@@ -253,6 +257,7 @@ pub async fn task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<web::Json<TaskStats>> {
+    state.reports.check(&actor)?;
     let stats = state
         .db
         .run(move |conn| stats_for(conn, &actor, &query.into_inner()))
@@ -390,7 +395,8 @@ pub fn stats_report(stats: &TaskStats, province: Option<&str>) -> ApiResult<Vec<
     params(StatsQuery),
     responses(
         (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = XlsxFile),
-        (status = 400, body = Problem, content_type = "application/problem+json")
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/task-stats/export.xlsx")]
@@ -399,6 +405,7 @@ pub async fn export_task_stats(
     actor: Actor,
     query: web::Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let bytes = state
         .db
         .run(move |conn| {

@@ -1348,7 +1348,8 @@ fn task_list_report(
     params(TaskQuery),
     responses(
         (status = 200, description = "The report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::routes::task_stats::XlsxFile),
-        (status = 400, body = Problem, content_type = "application/problem+json")
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/tasks/export.xlsx")]
@@ -1357,6 +1358,7 @@ pub async fn export_tasks(
     actor: Actor,
     query: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
+    state.reports.check(&actor)?;
     let filter = TaskFilter {
         limit: EXPORT_LIMIT,
         offset: 0,
