@@ -9,6 +9,7 @@ mod fund_reports;
 mod funds;
 mod import_commit;
 mod imports;
+mod matrix;
 mod migrations;
 mod ntm;
 mod platform;
