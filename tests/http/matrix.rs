@@ -46,6 +46,9 @@ const PRINCIPALS: [(&str, &str, Home); 14] = [
 ];
 
 const ANON: usize = 0;
+const ADMIN: usize = 1;
+const FUND_MANAGER: usize = 7;
+const COMMUNE_OFFICER: usize = 10;
 const BOARD: usize = 12;
 const SERVICE: usize = 13;
 
@@ -180,12 +183,13 @@ const TABLE: &[Row] = &[
     ("GET /api/v1/ntm-stats/export.xlsx",     "/api/v1/ntm-stats/export.xlsx?round_id=$round&unit_id=$home", "",      "1A A44 44 AA 4AA 1A", "1A 444 44 44 444 14"),
     ("GET /api/v1/ntm-stats",                 "/api/v1/ntm-stats?round_id=$round&unit_id=$home", "",                 "1A A44 44 AA 4AA 1A", "1A 444 44 44 444 14"),
     // Imports: a Programme 135 report is the fund managers'; an import of
-    // a kind the caller may not import is answered as missing.
+    // a kind the caller may not import, or about a unit outside the scope
+    // where the caller may, is answered as missing.
     ("GET /api/v1/imports",                   "/api/v1/imports",                                "",                  "1A AAA AA AA AAA 1A", ""),
     ("POST /api/v1/imports",                  "/api/v1/imports",                                "@import",           "1A 333 33 A3 333 13", ""),
-    ("GET /api/v1/imports/{id}",              "/api/v1/imports/$import",                        "",                  "1A 444 44 A4 444 14", ""),
-    ("POST /api/v1/imports/{id}/commit",      "/api/v1/imports/$import/commit",                 "{}",                "1A 444 44 A4 444 14", ""),
-    ("POST /api/v1/imports/{id}/rollback",    "/api/v1/imports/$import/rollback",               "",                  "1A 444 44 A4 444 14", ""),
+    ("GET /api/v1/imports/{id}",              "/api/v1/imports/$import",                        "",                  "1A 444 44 A4 444 14", "1A 444 44 44 444 14"),
+    ("POST /api/v1/imports/{id}/commit",      "/api/v1/imports/$import/commit",                 "{}",                "1A 444 44 A4 444 14", "1A 444 44 44 444 14"),
+    ("POST /api/v1/imports/{id}/rollback",    "/api/v1/imports/$import/rollback",               "",                  "1A 444 44 A4 444 14", "1A 444 44 44 444 14"),
     ("GET /api/v1/imports/templates/{file}",  "/api/v1/imports/templates/p135_allocation_report.xlsx?org_unit_id=$home", "", "1A 333 33 A3 333 13", "1A 333 33 43 333 13"),
     ("GET /api/v1/agency-aliases",            "/api/v1/agency-aliases",                         "",                  "1A AAA 33 AA 333 13", ""),
     ("POST /api/v1/agency-aliases",           "/api/v1/agency-aliases",                         r#"{"alias":"STC$n","name":"Sở Tài chính"}"#, "1A 333 33 33 333 13", ""),
@@ -316,7 +320,8 @@ struct Fixtures {
     source: i64,
     set: i64,
     set_body: String,
-    import: i64,
+    /// A Programme 135 import inside and outside.
+    imports: (i64, i64),
     spare_service: i64,
     notification: i64,
 }
@@ -428,14 +433,27 @@ impl Fixtures {
         let inside = money.side(app, &admin, inside, set, "TRONG").await;
         let outside = money.side(app, &admin, outside, foreign, "NGOAI").await;
         let set_body = set_body.to_string();
-        let import = TestApp::expect(
-            app.import(&admin, "p135_tan-son_2014.xlsx", p135_sample(), None)
-                .await,
-            201,
+        // Inside: the sample names its district (Tân Sơn, Phú Thọ before
+        // 2025); outside: the same report given as a district's of the
+        // other province.
+        let district = id_of(
+            app,
+            &admin,
+            "/api/v1/org-units",
+            json!({"name": "Huyện Ngoài Phạm Vi", "kind": "district", "unit_type": "huyện", "parent_id": outside.place.province}),
         )
-        .await["id"]
-            .as_i64()
-            .expect("import id");
+        .await;
+        let mut imports = Vec::new();
+        for fields in [vec![], vec![("org_unit_id", district.to_string())]] {
+            let res = app
+                .import_with(&admin, "p135_tan-son_2014.xlsx", p135_sample(), &fields)
+                .await;
+            imports.push(
+                TestApp::expect(res, 201).await["id"]
+                    .as_i64()
+                    .expect("import id"),
+            );
+        }
         let spare_service = created(
             app,
             &admin,
@@ -473,7 +491,7 @@ impl Fixtures {
                 _ => app.token(username).await,
             });
         }
-        let commune_officer = &tokens[10];
+        let commune_officer = &tokens[COMMUNE_OFFICER];
         let notices = TestApp::expect(
             app.get_as(commune_officer, "/api/v1/notifications").await,
             200,
@@ -493,7 +511,7 @@ impl Fixtures {
             source,
             set,
             set_body,
-            import,
+            imports: (imports[0], imports[1]),
             spare_service,
             notification,
         }
@@ -656,7 +674,8 @@ impl Fixtures {
             "source" => self.source,
             "set" => self.set,
             "set_body" => return self.set_body.clone(),
-            "import" => self.import,
+            "import" if call.outside => self.imports.1,
+            "import" => self.imports.0,
             "spare_service" => self.spare_service,
             "notification" => self.notification,
             "board_token" => {
@@ -784,6 +803,24 @@ async fn every_route_as_every_principal(app: TestApp) {
                     ));
                 }
             }
+        }
+    }
+    // A list answers everyone; its scope is what it holds. The imports
+    // list: the administrator's holds both imports, the fund manager's
+    // only the one inside.
+    for (principal, want) in [(ADMIN, [true, true]), (FUND_MANAGER, [true, false])] {
+        let res = app.get_as(&fx.tokens[principal], "/api/v1/imports").await;
+        let list = TestApp::expect(res, 200).await;
+        let ids: Vec<i64> = list
+            .as_array()
+            .map(|l| l.iter().filter_map(|i| i["id"].as_i64()).collect())
+            .unwrap_or_default();
+        let got = [ids.contains(&fx.imports.0), ids.contains(&fx.imports.1)];
+        if got != want {
+            mismatches.push(format!(
+                "GET /api/v1/imports as {}: holds the inside and outside imports {got:?}, expected {want:?}",
+                PRINCIPALS[principal].0
+            ));
         }
     }
     println!(
