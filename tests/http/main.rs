@@ -10,6 +10,7 @@ mod funds;
 mod import_commit;
 mod imports;
 mod limits;
+mod matrix;
 mod migrations;
 mod ntm;
 mod platform;

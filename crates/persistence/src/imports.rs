@@ -10,8 +10,9 @@ use crate::db::DbConnection;
 use crate::error::{affected, PersistenceError, PersistenceResult};
 use crate::schema::{
     agency_aliases, directives, fund_allocations, fund_disbursements, imports, ntm_evaluations,
-    org_units, tasks,
+    org_unit_closure, org_units, tasks,
 };
+use crate::units::UnitId;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = imports)]
@@ -71,24 +72,42 @@ pub fn get(conn: &mut DbConnection, id: i64) -> PersistenceResult<ImportRow> {
         .ok_or(PersistenceError::NotFound)
 }
 
-/// Imports of these kinds (None: all), newest first.
+/// Imports of these kinds, newest first, each kind limited to the imports
+/// without a unit or about a unit under its roots (`None`: everywhere).
 pub fn list(
     conn: &mut DbConnection,
-    kinds: Option<&[&str]>,
+    kinds: &[(&str, Option<Vec<UnitId>>)],
     limit: i64,
     offset: i64,
 ) -> PersistenceResult<Vec<ImportRow>> {
-    let mut q = imports::table.into_boxed();
-    if let Some(kinds) = kinds {
-        q = q.filter(
-            imports::kind.eq_any(kinds.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>()),
+    // One query per kind (there are three), each already cut to the page's
+    // end, then merged: the page of the union lies within their union.
+    let mut rows = Vec::new();
+    for (kind, roots) in kinds {
+        let mut q = imports::table.filter(imports::kind.eq(*kind)).into_boxed();
+        if let Some(roots) = roots {
+            let under = org_unit_closure::table
+                .filter(org_unit_closure::ancestor_id.eq_any(roots.clone()))
+                .select(org_unit_closure::descendant_id.nullable());
+            q = q.filter(
+                imports::org_unit_id
+                    .is_null()
+                    .or(imports::org_unit_id.eq_any(under)),
+            );
+        }
+        rows.extend(
+            q.order(imports::id.desc())
+                .limit(offset.saturating_add(limit))
+                .select(ImportRow::as_select())
+                .load(conn)?,
         );
     }
-    Ok(q.order(imports::id.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(ImportRow::as_select())
-        .load(conn)?)
+    rows.sort_by_key(|row| std::cmp::Reverse(row.id));
+    Ok(rows
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect())
 }
 
 /// Marks an import committed with what it wrote.

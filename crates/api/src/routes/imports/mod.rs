@@ -616,12 +616,22 @@ pub async fn list_imports(
     actor: Actor,
     q: web::Query<ImportQuery>,
 ) -> ApiResult<web::Json<Vec<ImportPreview>>> {
-    let kinds = kinds_for(&actor);
+    // Per kind the caller may import, where it may (see `own_import`).
+    let scopes: Vec<(&str, Option<Vec<i64>>)> = ImportKind::ALL
+        .into_iter()
+        .filter_map(|k| Some((k.as_str(), actor.scope_roots(k.action()).ok()?)))
+        .collect();
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let offset = q.offset.unwrap_or(0).max(0);
     let rows = state
         .db
-        .run(move |conn| store::list(conn, Some(&kinds), limit, offset))
+        .run(move |conn| -> ApiResult<Vec<ImportRow>> {
+            let mut kinds = Vec::with_capacity(scopes.len());
+            for (kind, roots) in scopes {
+                kinds.push((kind, persistence::units::with_predecessors(conn, roots)?));
+            }
+            Ok(store::list(conn, &kinds, limit, offset)?)
+        })
         .await?;
     Ok(web::Json(
         rows.into_iter().map(view).collect::<ApiResult<_>>()?,
@@ -643,11 +653,10 @@ pub async fn get_import(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<ImportPreview>> {
     let id = id.into_inner();
-    let kinds = kinds_for(&actor);
-    let row = state.db.run(move |conn| store::get(conn, id)).await?;
-    if !kinds.contains(&row.kind.as_str()) {
-        return Err(ApiError::not_found());
-    }
+    let row = state
+        .db
+        .run(move |conn| own_import(conn, &actor, id))
+        .await?;
     let mut import = view(row)?;
     if let Some(percent) = state.import_progress.percent(id) {
         import.status = "committing".to_owned();
@@ -709,11 +718,17 @@ pub struct CommitBody {
     pub accept_mismatches: bool,
 }
 
-/// The import, checked to be one the actor may import.
+/// The import, checked to be one the actor may import: of a kind it
+/// manages and, when the preview found the report's unit, about a unit in
+/// its scope for that kind (or one that went into such a unit). 404
+/// otherwise, like a missing id.
 fn own_import(conn: &mut DbConnection, actor: &Actor, id: i64) -> ApiResult<ImportRow> {
     let row = store::get(conn, id)?;
-    if !kinds_for(actor).contains(&row.kind.as_str()) {
-        return Err(ApiError::not_found());
+    let kind = ImportKind::parse(&row.kind)
+        .filter(|k| actor.authorize(k.action(), Target::Global).is_ok())
+        .ok_or_else(ApiError::not_found)?;
+    if let Some(unit) = row.org_unit_id {
+        actor.authorize_unit_with_heirs(conn, kind.action(), unit)?;
     }
     Ok(row)
 }
