@@ -1224,7 +1224,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The import history of the kinds the caller may import, newest first. */
+        /**
+         * The import history of the kinds the caller may import, about units in
+         *     the caller's scope for each kind, newest first.
+         */
         get: operations["list_imports"];
         put?: never;
         /**
@@ -1248,7 +1251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One import with its preview (404 for a kind the caller may not import). */
+        /**
+         * One import with its preview (404 for a kind the caller may not import,
+         *     or for an import about a unit outside the caller's scope for that kind).
+         */
         get: operations["get_import"];
         put?: never;
         post?: never;

@@ -602,7 +602,8 @@ pub struct ImportQuery {
     pub offset: Option<i64>,
 }
 
-/// The import history of the kinds the caller may import, newest first.
+/// The import history of the kinds the caller may import, about units in
+/// the caller's scope for each kind, newest first.
 #[utoipa::path(
     operation_id = "list_imports",
     tag = "imports",
@@ -638,7 +639,8 @@ pub async fn list_imports(
     ))
 }
 
-/// One import with its preview (404 for a kind the caller may not import).
+/// One import with its preview (404 for a kind the caller may not import,
+/// or for an import about a unit outside the caller's scope for that kind).
 #[utoipa::path(
     operation_id = "get_import",
     tag = "imports",
