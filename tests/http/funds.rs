@@ -824,18 +824,8 @@ async fn concurrent_allocations_and_disbursements_share_one_parent(app: TestApp)
     let commune_officer = app.token("xa.tanson").await;
     let fund = programme(&app, &manager, "T-RACE-M").await;
     let (province, commune) = province_and_commune(&app, &manager, &fund, 0).await;
-    let communes = TestApp::expect(
-        app.get_as(
-            &manager,
-            &format!("/api/v1/org-units?kind=commune&parent_id={province}&limit=500"),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let other = communes["items"]
-        .as_array()
-        .unwrap()
+    let other = communes_of(&app, &manager, province)
+        .await
         .iter()
         .find(|u| u["id"] != commune)
         .and_then(|u| u["id"].as_i64())
@@ -938,18 +928,8 @@ async fn each_role_sees_exactly_its_subtree(app: TestApp) {
     let province = app.unit_id(&manager, "Tỉnh Phú Thọ").await;
     let commune = app.unit_id(&manager, "Xã Tân Sơn").await;
     let finance = app.unit_id(&manager, "Sở Tài chính").await;
-    let communes = TestApp::expect(
-        app.get_as(
-            &admin,
-            &format!("/api/v1/org-units?kind=commune&parent_id={province}&limit=500"),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let other = communes["items"]
-        .as_array()
-        .unwrap()
+    let other = communes_of(&app, &admin, province)
+        .await
         .iter()
         .find(|u| u["name"] != "Xã Tân Sơn")
         .and_then(|u| u["id"].as_i64())
@@ -1107,4 +1087,18 @@ async fn each_role_sees_exactly_its_subtree(app: TestApp) {
         .unwrap()
         .iter()
         .any(|p| p["code"] == "T-XA"));
+}
+
+/// The communes of a province, as `token` lists them.
+async fn communes_of(app: &TestApp, token: &str, province: i64) -> Vec<Value> {
+    let page = TestApp::expect(
+        app.get_as(
+            token,
+            &format!("/api/v1/org-units?kind=commune&parent_id={province}&limit=500"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    page["items"].as_array().unwrap().clone()
 }
