@@ -504,7 +504,7 @@ fn task_queries(
 ) -> PersistenceResult<Vec<tasks::BoxedQuery<'static, MultiBackend>>> {
     let groups = state_groups(f);
     let Some(roots) = &f.roots else {
-        return Ok(vec![task_query(f, None)]);
+        return Ok(vec![task_query(f, None, false)]);
     };
     let units = scope_units(conn, roots)?;
     let mut ways: Vec<TaskCondition> = Vec::new();
@@ -514,22 +514,23 @@ fn task_queries(
     for group in &groups {
         ways.extend(ways_into(conn, &units, Some(group))?);
     }
+    let states_in_way = !groups.is_empty();
     Ok(ways
         .into_iter()
-        .map(|way| task_query(f, Some(way)))
+        .map(|way| task_query(f, Some(way), states_in_way))
         .collect())
 }
 
 /// The tasks matching the filter through one way into its scope (None: no
-/// scope), unordered.
+/// scope), unordered. `states_in_way`: the way carries the filter's state
+/// conditions, which repeated outside would only offer the planners a state
+/// index across the country.
 fn task_query(
     f: &TaskFilter,
     way: Option<TaskCondition>,
+    states_in_way: bool,
 ) -> tasks::BoxedQuery<'static, MultiBackend> {
     let mut query = tasks::table.into_boxed();
-    // A way into the scope carries the state conditions; repeated outside
-    // they would only offer the planners a state index across the country.
-    let states_in_way = way.is_some() && !state_groups(f).is_empty();
     match way {
         Some(way) => query = query.filter(way),
         None => {
@@ -665,8 +666,10 @@ fn list_unscoped(
     conn: &mut DbConnection,
     f: &TaskFilter,
 ) -> PersistenceResult<(Vec<TaskRow>, i64)> {
-    let total = task_query(f, None).select(count_star()).first(conn)?;
-    let query = task_query(f, None);
+    let total = task_query(f, None, false)
+        .select(count_star())
+        .first(conn)?;
+    let query = task_query(f, None, false);
     let query = match f.sort {
         TaskSort::DeadlineAsc => query.order((
             tasks::deadline.is_null().asc(),
