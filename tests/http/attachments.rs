@@ -200,17 +200,37 @@ async fn uploads_are_checked_and_private_until_attached(app: TestApp) {
         let got = body["errors"][0]["code"].as_str().or(body["code"].as_str());
         assert_eq!(got, Some(code), "{name}: {body}");
     }
-    // No file part at all.
+    // No file part at all (an import form with its other fields only).
+    let manager = app.token("von.quanly").await;
     let res = app
         .client
-        .post(app.url("/api/v1/attachments"))
-        .bearer_auth(&officer)
-        .multipart(blackbox::reqwest::multipart::Form::new().text("note", "không có tệp"))
+        .post(app.url("/api/v1/imports"))
+        .bearer_auth(&manager)
+        .multipart(blackbox::reqwest::multipart::Form::new().text("kind", "p135_allocation_report"))
         .send()
         .await
         .unwrap();
     let body = TestApp::expect(res, 422).await;
+    assert_eq!(body["errors"][0]["field"], "file");
     assert_eq!(body["errors"][0]["code"], "required");
+    // A part the form does not take, named in the answer.
+    let form = blackbox::reqwest::multipart::Form::new()
+        .text("note", "không có tệp")
+        .part(
+            "file",
+            blackbox::reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"),
+        );
+    let res = app
+        .client
+        .post(app.url("/api/v1/attachments"))
+        .bearer_auth(&officer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let body = TestApp::expect(res, 422).await;
+    assert_eq!(body["errors"][0]["field"], "note");
+    assert_eq!(body["errors"][0]["code"], "unknown_field");
     // Not signed in.
     let res = app
         .client

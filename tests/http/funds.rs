@@ -16,6 +16,7 @@ backend_tests!(demo:
     forty_concurrent_disbursements_never_overdraw_the_commune,
     concurrent_allocations_and_disbursements_share_one_parent,
     each_role_sees_exactly_its_subtree,
+    a_project_patch_changes_what_it_names_and_only_that,
 );
 
 async fn allocate(
@@ -1101,4 +1102,51 @@ async fn communes_of(app: &TestApp, token: &str, province: i64) -> Vec<Value> {
     )
     .await;
     page["items"].as_array().unwrap().clone()
+}
+
+async fn a_project_patch_changes_what_it_names_and_only_that(app: TestApp) {
+    let manager = app.token("von.quanly").await;
+    let fund = programme(&app, &manager, "T-PATCH").await;
+    let commune = app.unit_id(&manager, "Xã Tân Sơn").await;
+    let id = project(&app, &manager, &fund, commune, "Đường thôn Đồng Bài").await;
+    let path = format!("/api/v1/fund-projects/{id}");
+    let updates = || {
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'fund_project.update' AND entity_id = '{id}'"
+        ))
+    };
+
+    // A body naming nothing changes nothing and writes no audit row.
+    let same = TestApp::expect(
+        app.call(&manager, reqwest::Method::PATCH, &path, Some(&json!({})))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(same["planned_cost"], 1_000_000_000_i64);
+    assert_eq!(same["status"], "planned");
+    assert_eq!(updates(), 0);
+
+    // JSON Schema's integer 1200000000.0 is read as the whole number it is.
+    let body = json!({"planned_cost": 1_200_000_000.0_f64});
+    let changed = TestApp::expect(
+        app.call(&manager, reqwest::Method::PATCH, &path, Some(&body))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["planned_cost"], 1_200_000_000_i64);
+    assert_eq!(changed["status"], "planned");
+    assert_eq!(updates(), 1);
+
+    // A fraction is not an amount in đồng.
+    let body = json!({"planned_cost": 1_200_000_000.5_f64});
+    let refused = TestApp::expect(
+        app.call(&manager, reqwest::Method::PATCH, &path, Some(&body))
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(refused["code"], "invalid_json");
+    assert_eq!(updates(), 1);
 }

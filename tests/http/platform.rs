@@ -1,7 +1,7 @@
 //! The platform skeleton: probes, problem details, OpenAPI, docs, headers,
 //! compression, metrics, SPA hosting.
 
-use blackbox::{backend_tests, workspace_root, Backend, TestApp, Value};
+use blackbox::{backend_tests, reqwest, workspace_root, Backend, TestApp, Value};
 
 backend_tests!(
     health_and_ready_answer,
@@ -11,6 +11,8 @@ backend_tests!(
     docs_ui_is_served_without_internet,
     metrics_count_requests,
 );
+
+backend_tests!(demo: methods_not_served_get_405_with_allow, paging_is_checked_everywhere,);
 
 async fn health_and_ready_answer(app: TestApp) {
     let health = app.get("/health").await;
@@ -249,4 +251,71 @@ fn every_operation_is_documented_with_an_example() {
         missing.is_empty(),
         "operations without an example: {missing:?}"
     );
+}
+
+/// A method no route serves on a path that exists: 405 `method_not_allowed`
+/// with `Allow`, as problem+json; a path that does not exist stays 404.
+async fn methods_not_served_get_405_with_allow(app: TestApp) {
+    let admin = app.token("admin").await;
+    let cases = [
+        (reqwest::Method::TRACE, "/api/v1/me", "GET"),
+        (reqwest::Method::DELETE, "/health", "GET"),
+        (reqwest::Method::PUT, "/api/v1/users/3", "GET, PATCH"),
+        // `merges` is not a unit id: the rename route does not take it.
+        (reqwest::Method::PATCH, "/api/v1/org-units/merges", "POST"),
+    ];
+    for (method, path, allow) in cases {
+        let res = app.call(&admin, method.clone(), path, None).await;
+        assert_eq!(
+            res.headers().get("allow").map(|v| v.to_str().unwrap()),
+            Some(allow),
+            "{method} {path}"
+        );
+        let body = TestApp::expect(res, 405).await;
+        assert_eq!(body["code"], "method_not_allowed", "{method} {path}");
+    }
+    let res = app
+        .call(
+            &admin,
+            reqwest::Method::DELETE,
+            "/api/v1/no-such-thing",
+            None,
+        )
+        .await;
+    assert_eq!(TestApp::expect(res, 404).await["code"], "not_found");
+    // A route that serves the method but cannot read the path: 400.
+    let res = app.get_as(&admin, "/api/v1/org-units/abc").await;
+    assert_eq!(TestApp::expect(res, 400).await["code"], "invalid_path");
+}
+
+/// Paging parameters out of range are refused with the field named, on the
+/// lists and on the export that takes them, not silently clamped.
+async fn paging_is_checked_everywhere(app: TestApp) {
+    let admin = app.token("admin").await;
+    for path in [
+        "/api/v1/tasks?offset=-1",
+        "/api/v1/tasks/export.xlsx?offset=-1",
+        "/api/v1/imports?offset=-1",
+        "/api/v1/imports?limit=0",
+    ] {
+        let body = TestApp::expect(app.get_as(&admin, path).await, 422).await;
+        let field = if path.contains("limit") {
+            "limit"
+        } else {
+            "offset"
+        };
+        assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+        assert_eq!(body["errors"][0]["code"], "range", "{path}: {body}");
+    }
+    // In range, the export takes the list's paging.
+    let page = TestApp::expect(
+        app.get_as(&admin, "/api/v1/tasks?limit=2&offset=1").await,
+        200,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    let res = app
+        .get_as(&admin, "/api/v1/tasks/export.xlsx?limit=2&offset=1")
+        .await;
+    assert_eq!(res.status(), 200);
 }

@@ -51,12 +51,34 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let value = json.await?.into_inner();
+            let mut json = json.await?.into_inner();
+            integral_numbers(&mut json);
+            let value = T::deserialize(json).map_err(|e| json_field_error(&e))?;
             value.validate().map_err(ApiError::from)?;
             Ok(ValidJson(value))
         })
+    }
+}
+
+/// JSON Schema counts `2026.0` as an integer; serde does not. Numbers
+/// with no fraction that fit an `i64` are made integers before the body is
+/// read, so a client that sends `2026.0` for a year is not refused.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                // -2^63 is an i64, 2^63 is not.
+                let range = i64::MIN as f64..-(i64::MIN as f64);
+                if f.fract() == 0.0 && range.contains(&f) {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -76,7 +98,7 @@ pub fn configure_extractors(
         )
         .app_data(web::PayloadConfig::new(limits.payload_bytes))
         .app_data(web::QueryConfig::default().error_handler(|err, _req| query_error(err).into()))
-        .app_data(web::PathConfig::default().error_handler(|err, _req| path_error(err).into()));
+        .app_data(web::PathConfig::default().error_handler(path_error));
 }
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
@@ -185,6 +207,14 @@ fn query_error(err: QueryPayloadError) -> ApiError {
     ApiError::with_detail(ErrorCode::InvalidQuery, err.to_string())
 }
 
-fn path_error(err: PathError) -> ApiError {
-    ApiError::with_detail(ErrorCode::InvalidPath, err.to_string())
+/// A path a route took but could not read: 405 when another route serves
+/// the path with other methods (`PATCH /org-units/merges` is not a rename
+/// of unit "merges"), else 400 `invalid_path`.
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let allowed = crate::routes::allowed_methods(req.path());
+    if !allowed.is_empty() && !allowed.contains(&req.method().as_str()) {
+        return actix_web::error::InternalError::from_response(err, crate::routes::unrouted(req))
+            .into();
+    }
+    ApiError::with_detail(ErrorCode::InvalidPath, err.to_string()).into()
 }

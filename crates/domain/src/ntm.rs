@@ -185,7 +185,7 @@ impl Comparator {
 #[serde(rename_all = "snake_case")]
 pub enum TargetValue {
     /// A number, exact (serialised as a decimal string such as `"95.5"`).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = DecimalText))]
     Number(#[serde(with = "decimal_text")] Decimal),
     /// A yes/no requirement.
     Bool(bool),
@@ -275,8 +275,30 @@ pub enum PassRule {
     /// Every scored indicator passes (the usual rule).
     All,
     /// At least this many indicators pass.
+    #[cfg_attr(feature = "openapi", schema(value_type = IndicatorCount))]
     AtLeast(usize),
 }
+
+/// The schema of [`PassRule::AtLeast`]'s count: 1 to 50, the most
+/// indicators a criterion holds (the API's limit); it may not exceed the
+/// criterion's own indicators.
+#[cfg(feature = "openapi")]
+pub struct IndicatorCount;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for IndicatorCount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(50))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for IndicatorCount {}
 
 /// A criterion (*tiêu chí*), e.g. no. 15 *Y tế*.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -315,7 +337,7 @@ pub enum IndicatorValue {
     Bool(bool),
     /// For [`ValueType::Number`] and [`ValueType::Percent`] (serialised as
     /// a decimal string such as `"95.5"`).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = DecimalText))]
     Number(#[serde(with = "decimal_text")] Decimal),
     /// For [`ValueType::Choice`].
     Choice(String),
@@ -901,6 +923,28 @@ pub fn validate(set: &CriteriaSet) -> Result<(), Vec<SetProblem>> {
         Err(problems)
     }
 }
+
+/// The schema of a [`Decimal`] as the API writes it: a plain decimal
+/// string (`"95"`, `"95.5"`, `"-0.25"`), at most 38 characters, which is
+/// what [`Decimal::from_str`] reads without overflow.
+#[cfg(feature = "openapi")]
+pub struct DecimalText;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DecimalText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A decimal number as text, e.g. `\"95.5\"`."))
+            .pattern(Some(r"^[+-]?([0-9]+|[0-9]*\.[0-9]+)$"))
+            .max_length(Some(38))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DecimalText {}
 
 /// Serde for [`Decimal`]: written as its plain decimal string (`"95.5"`),
 /// read from such a string or from a JSON number (integers exactly;

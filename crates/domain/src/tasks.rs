@@ -221,6 +221,7 @@ pub enum TaskAction {
     /// progress.
     ReportProgress {
         /// Estimated completion, 0 to 100.
+        #[cfg_attr(feature = "openapi", schema(maximum = 100))]
         percent: u8,
         /// What was done; may be empty.
         #[serde(default)]

@@ -236,6 +236,16 @@ pub struct ProjectChanges {
     pub investor: Option<String>,
 }
 
+impl ProjectChanges {
+    /// Whether the changes leave every field as it is.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.planned_cost.is_none()
+            && self.end_on.is_none()
+            && self.investor.is_none()
+    }
+}
+
 pub fn update_project(
     conn: &mut DbConnection,
     id: i64,

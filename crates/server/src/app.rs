@@ -14,7 +14,7 @@ use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
 use api::routes::board::BoardCache;
 use api::state::Uploads;
-use api::{ApiError, AppState};
+use api::AppState;
 use persistence::{Db, DbOptions};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
@@ -156,7 +156,10 @@ fn build_app(
     let fallback = spa.clone();
     let app = app
         .service(web::redirect("/api/docs", "/api/docs/"))
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc));
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .url("/api/openapi.json", api::openapi::complete(doc)),
+        );
     let app = match spa.dir() {
         Some(dir) => app.service(
             Files::new("/", dir)
@@ -247,7 +250,7 @@ impl Spa {
         let path = req.path();
         let is_api = path == "/api" || path.starts_with("/api/");
         if is_api || req.method() != actix_web::http::Method::GET {
-            return Err(ApiError::not_found().into());
+            return Ok(api::routes::unrouted(&req));
         }
         match self.index() {
             Some(index) => Ok(NamedFile::open_async(index).await?.into_response(&req)),

@@ -482,8 +482,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The task list (same filters as `GET /tasks`, up to 10,000 tasks) as an
-         *     `.xlsx` report, grouped by directive.
+         * The task list (same filters, sort and paging as `GET /tasks`; without
+         *     `limit`, up to 10,000 tasks from `offset`) as an `.xlsx` report, grouped
+         *     by directive.
          */
         get: operations["export_tasks"];
         put?: never;
@@ -1440,7 +1441,7 @@ export interface components {
             /** @example Bearer */
             token_type: string;
             /**
-             * Format: int64
+             * Format: uint64
              * @example 900
              */
             expires_in: number;
@@ -1570,7 +1571,7 @@ export interface components {
             unit_id: number;
             /** @example Xã Tân Sơn */
             unit_name: string;
-            /** Format: int32 */
+            /** Format: uint8 */
             number: number;
             /** @example Môi trường và an toàn thực phẩm */
             criterion_name: string;
@@ -1670,7 +1671,7 @@ export interface components {
             /** @description Most overdue first. */
             overdue: components["schemas"]["OverdueItem"][];
             /**
-             * Format: int32
+             * Format: uint32
              * @description Seconds the screen should wait before polling again.
              * @example 30
              */
@@ -1693,7 +1694,7 @@ export interface components {
         };
         /** @description The unit's own claim on a criterion (null: no claim). */
         ClaimEntry: {
-            /** Format: int32 */
+            /** Format: uint8 */
             number: number;
             met?: boolean | null;
         };
@@ -1820,7 +1821,7 @@ export interface components {
         CreateUser: {
             username: string;
             full_name: string;
-            email?: string | null;
+            email?: components["schemas"]["EmailAddress"] | null;
             phone?: string | null;
             /** Format: int64 */
             primary_unit_id: number;
@@ -1925,7 +1926,7 @@ export interface components {
         };
         /** @description A criterion (*tiêu chí*) with its indicators. */
         CriterionDef: {
-            /** Format: int32 */
+            /** Format: uint8 */
             number: number;
             /** @example Y tế */
             name: string;
@@ -1942,7 +1943,7 @@ export interface components {
         };
         /** @description One criterion's figures. */
         CriterionStat: {
-            /** Format: int32 */
+            /** Format: uint8 */
             number: number;
             /** @example Giao thông */
             name: string;
@@ -1974,7 +1975,7 @@ export interface components {
         };
         /** @description A criterion of an evaluation. */
         CriterionView: {
-            /** Format: int32 */
+            /** Format: uint8 */
             number: number;
             /** @example Y tế */
             name: string;
@@ -2011,6 +2012,8 @@ export interface components {
          * @enum {string}
          */
         DeadlineBasis: "original" | "current";
+        /** @description A decimal number as text, e.g. `"95.5"`. */
+        DecimalText: string;
         /** @description The decision an entry is made under. */
         DecisionBody: {
             /** @description Number and symbol of the decision (*số quyết định*). */
@@ -2104,6 +2107,8 @@ export interface components {
             /** Format: int64 */
             disbursement_rate_bp?: number | null;
         };
+        /** Format: email */
+        EmailAddress: string;
         /**
          * @description Stable machine-readable error codes. Each maps to one HTTP status.
          * @enum {string}
@@ -2326,38 +2331,39 @@ export interface components {
              */
             round_id?: number | null;
         };
-        /** @description The multipart form of an import. */
+        /**
+         * @description The multipart form of an import. (It documents the form; the serde
+         *     attribute tells the schema that no other field is taken, and a field left
+         *     out is absent, never null.)
+         */
         ImportForm: {
             /**
              * Format: binary
              * @description The report (.xlsx, .xls, .ods).
              */
             file: string;
-            /**
-             * @description `p135_allocation_report`, `directive_task_list` or
-             *     `ntm_criteria_matrix`; detected from the content when absent.
-             */
-            kind?: string | null;
+            /** @description The kind of report; detected from the content when absent. */
+            kind?: components["schemas"]["ImportKind"];
             /**
              * Format: int64
              * @description The unit the report is about; read from its heading when absent.
              */
-            org_unit_id?: number | null;
+            org_unit_id?: number;
             /**
              * Format: int64
              * @description Programme 135 reports: the programme (default `P135`).
              */
-            programme_id?: number | null;
+            programme_id?: number;
             /**
              * Format: int64
              * @description Programme 135 reports: the fund source.
              */
-            source_id?: number | null;
+            source_id?: number;
             /**
              * Format: int64
              * @description NTM matrices: the round to record into (required to commit).
              */
-            round_id?: number | null;
+            round_id?: number;
         };
         /**
          * @description The kinds of legacy report the importer reads.
@@ -2390,6 +2396,7 @@ export interface components {
             rolled_back_at?: string | null;
             result?: components["schemas"]["Outcome"] | null;
         };
+        IndicatorCount: number;
         /** @description An indicator (*chỉ tiêu*) of a criterion. */
         IndicatorDef: {
             /**
@@ -2426,7 +2433,7 @@ export interface components {
              * @description For [`ValueType::Number`] and [`ValueType::Percent`] (serialised as
              *     a decimal string such as `"95.5"`).
              */
-            number: string;
+            number: components["schemas"]["DecimalText"];
         } | {
             /** @description For [`ValueType::Choice`]. */
             choice: string;
@@ -2887,7 +2894,7 @@ export interface components {
             criteria_total: number;
             units_evaluated: number;
             units_meeting_all: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             criteria_met_total: number;
             /**
              * @description Two decimals, halves up (`"15.93"`); null with no unit evaluated.
@@ -3237,7 +3244,7 @@ export interface components {
         /** @description When a criterion is met. */
         PassRule: "all" | {
             /** @description At least this many indicators pass. */
-            at_least: number;
+            at_least: components["schemas"]["IndicatorCount"];
         };
         /** @description Who performs a stage. */
         Performer: {
@@ -3351,7 +3358,7 @@ export interface components {
             type: string;
             title: string;
             /**
-             * Format: int32
+             * Format: uint16
              * @example 422
              */
             status: number;
@@ -3426,7 +3433,8 @@ export interface components {
         ProjectStatus: "planned" | "in_progress" | "completed" | "suspended";
         /**
          * @description Changes to a project: its status as work goes on, a revised planned
-         *     cost or end date, the investor.
+         *     cost or end date, the investor. Fields left out stay as they are; a
+         *     body with none changes nothing.
          * @example {
          *       "status": "completed"
          *     }
@@ -3620,7 +3628,7 @@ export interface components {
             label: string;
             counts: components["schemas"]["TimelinessCounts"];
             /**
-             * Format: int64
+             * Format: uint64
              * @description Completed on time among completed, in basis points (10000 = 100 %).
              */
             on_time_rate_bp?: number | null;
@@ -3661,7 +3669,7 @@ export interface components {
         /** @description A threshold. */
         TargetValue: {
             /** @description A number, exact (serialised as a decimal string such as `"95.5"`). */
-            number: string;
+            number: components["schemas"]["DecimalText"];
         } | {
             /** @description A yes/no requirement. */
             bool: boolean;
@@ -3740,7 +3748,7 @@ export interface components {
             action: "accept";
         } | {
             /**
-             * Format: int32
+             * Format: uint8
              * @description Estimated completion, 0 to 100.
              */
             percent: number;
@@ -3926,19 +3934,19 @@ export interface components {
         TimelinessColour: "green" | "yellow" | "red" | "blue" | "orange" | "grey";
         /** @description Tasks per timeliness class, and the on-time completion rate. */
         TimelinessCounts: {
-            /** Format: int64 */
+            /** Format: uint64 */
             total: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             on_time: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             due_soon: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             overdue: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             completed_on_time: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             completed_late: number;
-            /** Format: int64 */
+            /** Format: uint64 */
             no_deadline: number;
         };
         /** @description Tokens issued at sign-in and on refresh. */
@@ -3950,7 +3958,7 @@ export interface components {
             /** @example Bearer */
             token_type: string;
             /**
-             * Format: int64
+             * Format: uint64
              * @description Seconds until the access token expires.
              * @example 900
              */
@@ -4052,7 +4060,7 @@ export interface components {
         };
         UpdateUser: {
             full_name?: string | null;
-            email?: string | null;
+            email?: components["schemas"]["EmailAddress"] | null;
             phone?: string | null;
             /** Format: int64 */
             primary_unit_id?: number | null;
@@ -4064,12 +4072,15 @@ export interface components {
         /** @description How many notifications changed. */
         Updated: {
             /**
-             * Format: int64
+             * Format: uint64
              * @example 3
              */
             updated: number;
         };
-        /** @description The multipart form of an upload. */
+        /**
+         * @description The multipart form of an upload. (It documents the form; the serde
+         *     attribute tells the schema that no other field is taken.)
+         */
         UploadForm: {
             /**
              * Format: binary
@@ -4144,7 +4155,62 @@ export interface components {
         /** Format: int64 */
         i64: number;
     };
-    responses: never;
+    responses: {
+        /** @description Yêu cầu sai dạng: tham số đường dẫn, truy vấn hoặc JSON không đọc được (malformed path, query or JSON: code `invalid_path`, `invalid_query` or `invalid_json`) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Không tìm thấy, hoặc ngoài phạm vi của người gọi (no such record, or not in the caller's scope: code `not_found`) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Nội dung vượt giới hạn (body over the limit: code `payload_too_large`) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Chưa đăng nhập hoặc token không hợp lệ, hết hạn, đã thu hồi (missing, invalid, expired or revoked bearer token: code `unauthorized`) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Kiểu nội dung không được hỗ trợ (unsupported Content-Type: code `unsupported_media_type`) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Dữ liệu không hợp lệ, lỗi theo từng trường (validation failed, one error per field: code `validation_failed`) */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -4245,6 +4311,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Wrong username or password */
             401: {
                 headers: {
@@ -4254,6 +4321,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid request */
             422: {
                 headers: {
@@ -4295,6 +4365,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Invalid, expired, revoked or reused token */
             401: {
                 headers: {
@@ -4304,6 +4375,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     logout: {
@@ -4325,6 +4400,11 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     service_token: {
@@ -4348,6 +4428,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessToken"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Unknown or revoked key */
             401: {
                 headers: {
@@ -4357,6 +4438,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     me: {
@@ -4418,6 +4503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Unit"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4426,6 +4512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_org_unit: {
@@ -4449,6 +4536,8 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4457,6 +4546,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description A unit with this code exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4488,6 +4589,9 @@ export interface operations {
                     "application/json": components["schemas"]["MergeResult"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4496,6 +4600,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4526,6 +4632,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4560,6 +4668,8 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4568,6 +4678,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_org_unit_successors: {
@@ -4590,6 +4703,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitLink"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4620,6 +4735,8 @@ export interface operations {
                     "application/json": components["schemas"]["UnitLink"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4654,6 +4771,9 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4662,6 +4782,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_users: {
@@ -4686,6 +4809,8 @@ export interface operations {
                     "application/json": components["schemas"]["Page_User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4694,6 +4819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_user: {
@@ -4717,6 +4843,9 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             /** @description Username taken */
             409: {
                 headers: {
@@ -4726,6 +4855,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4756,6 +4887,8 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4790,6 +4923,8 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4798,6 +4933,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4828,6 +4965,8 @@ export interface operations {
                     "application/json": components["schemas"]["GrantView"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4862,6 +5001,8 @@ export interface operations {
                     "application/json": components["schemas"]["GrantView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4887,6 +5028,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     delete_user_grant: {
@@ -4915,6 +5059,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4950,6 +5096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceAccount"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4981,6 +5128,8 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedServiceAccount"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4989,6 +5138,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     revoke_service_account: {
@@ -5011,6 +5164,8 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceAccount"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5038,6 +5193,7 @@ export interface operations {
                     "application/json": components["schemas"]["BoardToken"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5069,6 +5225,8 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedBoardToken"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5085,6 +5243,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     revoke_board_token: {
@@ -5107,6 +5268,8 @@ export interface operations {
                     "application/json": components["schemas"]["BoardToken"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5149,6 +5312,8 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditRecord"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5157,6 +5322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_directives: {
@@ -5181,6 +5347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Directive"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5189,6 +5356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_directive: {
@@ -5212,6 +5380,8 @@ export interface operations {
                     "application/json": components["schemas"]["Directive"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5237,6 +5407,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5267,6 +5439,8 @@ export interface operations {
                     "application/json": components["schemas"]["Directive"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5301,6 +5475,8 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5317,6 +5493,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5374,6 +5552,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -5423,6 +5603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Task"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5431,6 +5612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     get_task: {
@@ -5453,6 +5635,8 @@ export interface operations {
                     "application/json": components["schemas"]["TaskDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5497,6 +5681,8 @@ export interface operations {
                     "application/json": components["schemas"]["TaskDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description Your capacity on the task does not allow it */
             403: {
                 headers: {
@@ -5523,6 +5709,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5557,6 +5745,8 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5581,6 +5771,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5640,6 +5832,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -5699,6 +5893,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -5731,6 +5927,7 @@ export interface operations {
                     "application/json": components["schemas"]["Attachment"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5739,6 +5936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description Larger than the upload limit */
             413: {
                 headers: {
@@ -5748,6 +5946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Empty, a type not allowed, or a name that does not match the content */
             422: {
                 headers: {
@@ -5782,6 +5981,8 @@ export interface operations {
                     "application/json": components["schemas"]["Attachment"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5813,9 +6014,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "*/*": number[];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5855,6 +6058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Programme"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     create_programme: {
@@ -5878,6 +6082,8 @@ export interface operations {
                     "application/json": components["schemas"]["Programme"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5886,6 +6092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description The code is taken */
             409: {
                 headers: {
@@ -5895,6 +6102,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5931,6 +6140,8 @@ export interface operations {
                     "application/json": components["schemas"]["Beneficiary"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,6 +6150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     set_beneficiaries: {
@@ -5967,6 +6179,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5983,6 +6197,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6019,6 +6235,7 @@ export interface operations {
                     "application/json": components["schemas"]["FundSource"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     create_fund_source: {
@@ -6042,6 +6259,8 @@ export interface operations {
                     "application/json": components["schemas"]["FundSource"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,6 +6269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description The code is taken */
             409: {
                 headers: {
@@ -6059,6 +6279,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6096,6 +6318,8 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6112,6 +6336,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6157,6 +6383,9 @@ export interface operations {
                     "application/json": components["schemas"]["Project"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_fund_project: {
@@ -6180,6 +6409,8 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6196,6 +6427,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6260,6 +6493,8 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Allocation"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6268,6 +6503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_allocation: {
@@ -6291,6 +6527,8 @@ export interface operations {
                     "application/json": components["schemas"]["Allocation"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6307,6 +6545,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Invalid, or refused by the conservation rule */
             422: {
                 headers: {
@@ -6345,6 +6585,8 @@ export interface operations {
                     "application/json": components["schemas"]["Allocation"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6361,6 +6603,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The allocation is itself an adjustment: adjust the original */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,6 +6675,8 @@ export interface operations {
                     "application/json": components["schemas"]["Page_Disbursement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6430,6 +6685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_disbursement: {
@@ -6453,6 +6709,8 @@ export interface operations {
                     "application/json": components["schemas"]["Disbursement"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6469,6 +6727,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6517,6 +6777,8 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6619,6 +6881,8 @@ export interface operations {
                     "application/json": components["schemas"]["FundReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6695,6 +6959,8 @@ export interface operations {
                     "application/json": components["schemas"]["FundWarnings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6703,6 +6969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -6752,6 +7019,8 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6816,6 +7085,8 @@ export interface operations {
                     "application/json": components["schemas"]["DisbursementReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6860,6 +7131,7 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     create_criteria_set: {
@@ -6883,6 +7155,8 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6891,6 +7165,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6924,6 +7201,8 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6961,6 +7240,9 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6969,6 +7251,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7002,6 +7286,9 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7035,6 +7322,8 @@ export interface operations {
                     "application/json": components["schemas"]["CriteriaSet"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7062,6 +7351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Round"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     create_evaluation_round: {
@@ -7085,6 +7375,8 @@ export interface operations {
                     "application/json": components["schemas"]["Round"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7093,6 +7385,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7126,6 +7421,8 @@ export interface operations {
                     "application/json": components["schemas"]["Round"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7157,6 +7454,9 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationSummary"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_awaiting_reviews: {
@@ -7176,6 +7476,7 @@ export interface operations {
                     "application/json": components["schemas"]["AwaitingItem"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     get_evaluation: {
@@ -7201,6 +7502,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7238,6 +7541,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7263,6 +7568,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7300,6 +7607,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7324,6 +7633,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7361,6 +7672,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationDetail"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7377,6 +7690,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_criterion_task: {
@@ -7411,6 +7727,8 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7427,6 +7745,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7472,6 +7792,8 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7480,6 +7802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -7525,6 +7848,8 @@ export interface operations {
                     "application/json": components["schemas"]["NtmStats"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7533,6 +7858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
             /** @description Too many reports; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -7564,6 +7890,9 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"][];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
         };
     };
     create_import: {
@@ -7587,6 +7916,8 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7595,6 +7926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description Larger than the upload limit */
             413: {
                 headers: {
@@ -7604,6 +7936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Not a spreadsheet, damaged, empty, or no known table in it */
             422: {
                 headers: {
@@ -7638,6 +7971,8 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7680,6 +8015,8 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7697,6 +8034,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The preview has errors, or a workflow rule refused a row */
             422: {
                 headers: {
@@ -7731,6 +8070,8 @@ export interface operations {
                     "application/json": components["schemas"]["ImportPreview"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7785,6 +8126,8 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["XlsxFile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7793,6 +8136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_agency_aliases: {
@@ -7812,6 +8156,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgencyAlias"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     create_agency_alias: {
@@ -7835,6 +8180,8 @@ export interface operations {
                     "application/json": components["schemas"]["AgencyAlias"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7843,6 +8190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            404: components["responses"]["NotFound"];
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7851,6 +8199,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7881,6 +8231,7 @@ export interface operations {
                     "application/json": components["schemas"]["Board"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Missing, unknown or revoked board token */
             401: {
                 headers: {
@@ -7890,6 +8241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     list_notifications: {
@@ -7914,6 +8266,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7922,6 +8275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["ValidationFailed"];
         };
     };
     mark_all_notifications_read: {
@@ -7941,6 +8295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Updated"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     mark_notification_read: {
@@ -7964,6 +8319,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: {
                 headers: {
                     [name: string]: unknown;

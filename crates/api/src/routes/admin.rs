@@ -51,9 +51,11 @@ fn service_account_view(row: ServiceAccountRow, grants: Vec<GrantView>) -> Servi
 #[schema(example = json!({"name": "Cổng dịch vụ công tỉnh", "role": "viewer", "unit_id": 1}))]
 pub struct CreateServiceAccount {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub description: String,
     /// The one role the account holds…
     pub role: Role,
@@ -215,6 +217,7 @@ impl From<BoardTokenRow> for BoardToken {
 #[schema(example = json!({"name": "Màn hình phòng họp UBND tỉnh", "unit_id": 1}))]
 pub struct CreateBoardToken {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The issuing unit whose board the token shows.
     pub unit_id: i64,

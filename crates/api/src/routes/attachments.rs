@@ -86,8 +86,10 @@ pub fn attach(
     Ok(rows.into_iter().map(Attachment::from).collect())
 }
 
-/// The multipart form of an upload.
-#[derive(ToSchema)]
+/// The multipart form of an upload. (It documents the form; the serde
+/// attribute tells the schema that no other field is taken.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadForm {
     /// The file; its type is checked from its content and must match its
     /// name's extension.
@@ -113,13 +115,24 @@ const MAX_FIELD_BYTES: usize = 4096;
 
 /// Reads a form: its `file` part, refused as soon as it passes the size
 /// limit, and its short text parts.
-pub async fn read_form(mut form: Multipart, max_bytes: usize) -> ApiResult<UploadedForm> {
+pub async fn read_form(
+    mut form: Multipart,
+    max_bytes: usize,
+    known: &[&str],
+) -> ApiResult<UploadedForm> {
     let mut file = None;
     let mut fields = HashMap::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| upload_error("malformed", &e.to_string()))?;
         let part = field.name().unwrap_or_default().to_owned();
         let is_file = part == "file";
+        if !is_file && !known.contains(&part.as_str()) {
+            return Err(ApiError::field(
+                &part,
+                "unknown_field",
+                "Biểu mẫu không có trường này (the form takes no such field)",
+            ));
+        }
         let limit = if is_file { max_bytes } else { MAX_FIELD_BYTES };
         let name = field
             .content_disposition()
@@ -199,7 +212,7 @@ pub async fn upload_attachment(
         file_name: name,
         bytes,
         ..
-    } = read_form(form, max_bytes).await?;
+    } = read_form(form, max_bytes, &[]).await?;
     let inspected = storage::inspect(&name, &bytes, max_bytes)
         .map_err(|r| upload_error(r.code(), &r.message_vi()))?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
@@ -286,7 +299,7 @@ pub async fn get_attachment(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Attachment id", example = 7)),
     responses(
-        (status = 200, description = "The file's bytes, with its content type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file's bytes, with its content type", content_type = "*/*", body = Vec<u8>),
         (status = 404, body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -23,10 +23,10 @@ use crate::state::{AppState, AuthConfig};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 64, message = "Tên đăng nhập từ 1 đến 64 ký tự"))]
-    #[schema(example = "vp.chuyenvien")]
+    #[schema(example = "vp.chuyenvien", min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 256, message = "Mật khẩu từ 1 đến 256 ký tự"))]
-    #[schema(example = "thuchanh2026")]
+    #[schema(example = "thuchanh2026", min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -47,7 +47,7 @@ pub struct TokenPair {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 512))]
-    #[schema(example = "rt_k3m2x7q9wz4a_…")]
+    #[schema(example = "rt_k3m2x7q9wz4a_…", min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 
@@ -55,6 +55,7 @@ pub struct RefreshRequest {
 pub struct ServiceTokenRequest {
     /// The service account's key, as shown once when it was created.
     #[validate(length(min = 1, max = 512))]
+    #[schema(min_length = 1, max_length = 512)]
     pub key: String,
 }
 

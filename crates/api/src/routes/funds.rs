@@ -125,13 +125,17 @@ pub async fn list_programmes(
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NewPhaseBody {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(range(min = 1990, max = 2100))]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub start_year: i32,
     #[validate(range(min = 1990, max = 2100))]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub end_year: i32,
     #[serde(default)]
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub decision: String,
 }
 
@@ -139,8 +143,10 @@ pub struct NewPhaseBody {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NewComponentBody {
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub parent_code: Option<String>,
 }
@@ -150,17 +156,22 @@ pub struct NewComponentBody {
 #[schema(example = json!({"code": "MTQG-2026", "name": "Chương trình mục tiêu quốc gia 2026–2035", "legal_basis": "Nghị quyết của Quốc hội", "phases": [{"name": "Giai đoạn I", "start_year": 2026, "end_year": 2030}], "components": [{"code": "CSHT", "name": "Đầu tư cơ sở hạ tầng"}]}))]
 pub struct NewProgrammeBody {
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub legal_basis: String,
     #[serde(default)]
     #[validate(length(max = 20), nested)]
+    #[schema(max_items = 20)]
     pub phases: Vec<NewPhaseBody>,
     #[serde(default)]
     #[validate(length(max = 200), nested)]
+    #[schema(max_items = 200)]
     pub components: Vec<NewComponentBody>,
 }
 
@@ -304,6 +315,7 @@ pub struct KeyBody {
     pub programme_id: i64,
     /// The budget year.
     #[validate(range(min = 1990, max = 2100))]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub year: i32,
     pub component_id: i64,
     pub source_id: i64,
@@ -443,11 +455,14 @@ pub struct NewProjectBody {
     pub programme_id: i64,
     pub component_id: i64,
     #[validate(length(min = 1, max = 500, message = "Tên dự án từ 1 đến 500 ký tự"))]
+    #[schema(min_length = 1, max_length = 500)]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub investor: String,
     #[validate(range(min = 0, message = "Tổng mức đầu tư không âm (planned cost ≥ 0)"))]
+    #[schema(minimum = 0)]
     pub planned_cost: i64,
     pub start_on: Option<NaiveDate>,
     pub end_on: Option<NaiveDate>,
@@ -636,10 +651,12 @@ fn allocation_item(row: AllocationRow) -> Allocation {
 pub struct DecisionBody {
     /// Number and symbol of the decision (*số quyết định*).
     #[validate(length(min = 1, max = 100, message = "Số quyết định từ 1 đến 100 ký tự"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub decision_number: String,
     pub decision_date: NaiveDate,
     #[serde(default)]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 
@@ -850,6 +867,7 @@ pub struct AdjustmentBody {
         (status = 201, body = Allocation),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The allocation is itself an adjustment: adjust the original", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -960,9 +978,11 @@ pub struct NewDisbursementBody {
     pub paid_on: NaiveDate,
     /// The voucher (*chứng từ*) reference.
     #[validate(length(min = 1, max = 100, message = "Số chứng từ từ 1 đến 100 ký tự"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub voucher: String,
     #[serde(default)]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 
@@ -1778,11 +1798,14 @@ pub struct BeneficiaryEntry {
 #[schema(example = json!({"year": 2026, "decision": "900/QĐ-TTg", "entries": [{"unit_id": 1201, "category": "extremely_difficult_commune"}]}))]
 pub struct BeneficiaryListBody {
     #[validate(range(min = 1990, max = 2100))]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub year: i32,
     pub phase_id: Option<i64>,
     #[validate(length(min = 1, max = 200, message = "Số quyết định từ 1 đến 200 ký tự"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub decision: String,
     #[validate(length(min = 1, max = 5000), nested)]
+    #[schema(min_items = 1, max_items = 5000)]
     pub entries: Vec<BeneficiaryEntry>,
 }
 
@@ -1937,15 +1960,18 @@ pub async fn list_beneficiaries(
 }
 
 /// Changes to a project: its status as work goes on, a revised planned
-/// cost or end date, the investor.
+/// cost or end date, the investor. Fields left out stay as they are; a
+/// body with none changes nothing.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"status": "completed"}))]
 pub struct ProjectUpdateBody {
     pub status: Option<ProjectStatus>,
     #[validate(range(min = 0, message = "Tổng mức đầu tư không âm (planned cost ≥ 0)"))]
+    #[schema(minimum = 0)]
     pub planned_cost: Option<i64>,
     pub end_on: Option<NaiveDate>,
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub investor: Option<String>,
 }
 
@@ -1985,16 +2011,17 @@ pub async fn update_fund_project(
                     ));
                 }
             }
-            let after = store::update_project(
-                conn,
-                id,
-                &store::ProjectChanges {
-                    status: body.status.map(|s| s.as_str().to_owned()),
-                    planned_cost: body.planned_cost,
-                    end_on: body.end_on,
-                    investor: body.investor.as_deref().map(domain::text::canonical),
-                },
-            )?;
+            let changes = store::ProjectChanges {
+                status: body.status.map(|s| s.as_str().to_owned()),
+                planned_cost: body.planned_cost,
+                end_on: body.end_on,
+                investor: body.investor.as_deref().map(domain::text::canonical),
+            };
+            if changes.is_empty() {
+                // Nothing asked to change: the project as it is, no audit row.
+                return Ok(before.into());
+            }
+            let after = store::update_project(conn, id, &changes)?;
             persistence::audit::append(
                 conn,
                 actor.audit(
@@ -2016,8 +2043,10 @@ pub async fn update_fund_project(
 #[schema(example = json!({"code": "TPCP", "name": "Vốn trái phiếu Chính phủ"}))]
 pub struct NewFundSourceBody {
     #[validate(length(min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
 }
 

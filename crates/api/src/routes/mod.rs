@@ -17,6 +17,8 @@ pub mod tasks;
 pub mod units;
 pub mod users;
 
+use std::sync::OnceLock;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the whole HTTP surface (API and probes) on an app.
@@ -123,6 +125,133 @@ fn v1(cfg: &mut ServiceConfig) {
 }
 
 /// Unknown paths under the API answer a problem, not an empty 404.
-async fn not_found() -> Result<actix_web::HttpResponse, crate::ApiError> {
-    Err(crate::ApiError::not_found())
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    unrouted(&req)
+}
+
+/// A segment of a path template: a literal, or a parameter (`true` when
+/// the document types it as an integer, so only digits match it).
+enum Segment {
+    Literal(String),
+    Parameter { integer: bool },
+}
+
+impl Segment {
+    fn matches(&self, segment: &str) -> bool {
+        match self {
+            Self::Literal(literal) => literal == segment,
+            Self::Parameter { integer: true } => segment.parse::<i64>().is_ok(),
+            Self::Parameter { integer: false } => !segment.is_empty(),
+        }
+    }
+}
+
+/// A path template of the document, with the methods served there.
+type Template = (Vec<Segment>, Vec<&'static str>);
+
+fn templates() -> &'static [Template] {
+    static TEMPLATES: OnceLock<Vec<Template>> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let doc = serde_json::to_value(crate::openapi::document()).unwrap_or_default();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(path, item)| {
+                let methods: Vec<&'static str> = ["get", "put", "post", "delete", "patch"]
+                    .into_iter()
+                    .filter(|m| item.get(m).is_some())
+                    .collect();
+                let integer = |name: &str| {
+                    methods.iter().any(|m| {
+                        item[m]["parameters"].as_array().is_some_and(|ps| {
+                            ps.iter().any(|p| {
+                                p["in"] == "path"
+                                    && p["name"] == name
+                                    && p["schema"]["type"] == "integer"
+                            })
+                        })
+                    })
+                };
+                let segments = path
+                    .split('/')
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Parameter {
+                                integer: integer(name),
+                            },
+                            None => Segment::Literal(s.to_owned()),
+                        },
+                    )
+                    .collect();
+                let methods = methods.into_iter().map(|m| match m {
+                    "get" => "GET",
+                    "put" => "PUT",
+                    "post" => "POST",
+                    "delete" => "DELETE",
+                    _ => "PATCH",
+                });
+                (segments, methods.collect())
+            })
+            .collect()
+    })
+}
+
+/// The methods the API serves at `path`, empty when no route has it.
+pub fn allowed_methods(path: &str) -> Vec<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut allowed = Vec::new();
+    for (template, methods) in templates() {
+        let matches = template.len() == segments.len()
+            && template.iter().zip(&segments).all(|(t, s)| t.matches(s));
+        if matches {
+            for method in methods {
+                if !allowed.contains(method) {
+                    allowed.push(*method);
+                }
+            }
+        }
+    }
+    allowed
+}
+
+/// The answer to a request no route took: 405 `method_not_allowed` with
+/// `Allow` when the path is served with other methods, else 404
+/// `not_found`; both problems.
+pub fn unrouted(req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return crate::ApiError::not_found().error_response();
+    }
+    let mut response =
+        crate::ApiError::new(crate::error::ErrorCode::MethodNotAllowed).error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_methods;
+
+    #[test]
+    fn allowed_methods_follow_the_document() {
+        assert_eq!(allowed_methods("/api/v1/tasks/7/actions"), ["POST"]);
+        assert_eq!(allowed_methods("/api/v1/users/3"), ["GET", "PATCH"]);
+        // The export shares its place with a task id and is read the same way.
+        assert_eq!(allowed_methods("/api/v1/tasks/export.xlsx"), ["GET"]);
+        assert_eq!(allowed_methods("/health"), ["GET"]);
+        assert!(allowed_methods("/api/v1/tasks/7/nothing").is_empty());
+        assert!(allowed_methods("/api/v1/users/").is_empty());
+        // `merges` is not an id: only the merge is served there.
+        assert_eq!(allowed_methods("/api/v1/org-units/merges"), ["POST"]);
+        assert!(allowed_methods("/api/v1/org-units/x").is_empty());
+        assert_eq!(
+            allowed_methods("/api/v1/imports/templates/p135.xlsx"),
+            ["GET"]
+        );
+    }
 }

@@ -83,7 +83,9 @@ fn user_id(actor: &Actor) -> ApiResult<i64> {
     tag = "notifications",
     security(("bearer" = [])),
     params(NotificationQuery),
-    responses((status = 200, body = NotificationPage), (status = 401, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = NotificationPage, links(
+        ("mark_the_first_read" = (operation_id = "mark_notification_read", parameters(("id" = "$response.body#/items/0/id"))))
+    )), (status = 401, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/notifications")]
 pub async fn list_notifications(

@@ -507,12 +507,14 @@ pub async fn get_evaluation(
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct ValueEntry {
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub indicator_code: String,
     /// `{"number": "96.5"}`, `{"bool": true}`, `{"choice": "Đạt"}`,
     /// `{"text": "..."}`; null clears it.
     pub value: Option<IndicatorValue>,
     #[serde(default)]
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub note: String,
     /// Evidence files uploaded beforehand (`POST /attachments`).
     #[serde(default)]
@@ -532,9 +534,11 @@ pub struct ClaimEntry {
 pub struct ValuesBody {
     #[serde(default)]
     #[validate(length(max = 500), nested)]
+    #[schema(max_items = 500)]
     pub values: Vec<ValueEntry>,
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub claims: Vec<ClaimEntry>,
 }
 
@@ -744,13 +748,16 @@ pub struct ReviewBody {
     /// The criteria acted on; absent: all the caller may act on at the
     /// stage (the whole evaluation for a whole-evaluation stage).
     #[validate(length(min = 1, max = 60))]
+    #[schema(min_items = 1, max_items = 60)]
     pub criteria: Option<Vec<u8>>,
     /// Required to return.
     #[serde(default)]
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub reason: String,
     /// The recognition decision, at a stage that records one.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub decision_number: Option<String>,
     pub decision_date: Option<NaiveDate>,
 }
@@ -1157,6 +1164,7 @@ pub struct ReopenBody {
     /// Entry stays open through this date.
     pub until: NaiveDate,
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -1228,6 +1236,7 @@ pub struct CriterionTaskBody {
     pub directive_id: i64,
     pub lead: TaskLead,
     #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub content: String,
     pub deadline: Option<NaiveDate>,
 }

@@ -101,15 +101,20 @@ impl SetVariant {
 pub struct IndicatorDef {
     /// Unique within the set, e.g. `"15.1"`.
     #[validate(length(min = 1, max = 20))]
-    #[schema(example = "15.1")]
+    #[schema(example = "15.1", min_length = 1, max_length = 20)]
     pub code: String,
     #[validate(length(min = 1, max = 500))]
-    #[schema(example = "Tỷ lệ người dân tham gia bảo hiểm y tế")]
+    #[schema(
+        example = "Tỷ lệ người dân tham gia bảo hiểm y tế",
+        min_length = 1,
+        max_length = 500
+    )]
     pub name: String,
     pub value_type: ValueType,
     /// The unit of measure shown, e.g. `"%"`, `"triệu đồng/người/năm"`.
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_length = 50)]
     pub unit: String,
     pub comparator: Comparator,
     /// Thresholds, generic or per region (Decision 318), commune group
@@ -117,10 +122,12 @@ pub struct IndicatorDef {
     /// Empty: not scored until an administrator enters them.
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub targets: Vec<Target>,
     /// The answers offered for a `choice` indicator.
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub choices: Vec<String>,
 }
 
@@ -128,13 +135,15 @@ pub struct IndicatorDef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 pub struct CriterionDef {
     #[validate(range(min = 1, max = 99))]
+    #[schema(minimum = 1, maximum = 99)]
     pub number: u8,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Y tế")]
+    #[schema(example = "Y tế", min_length = 1, max_length = 300)]
     pub name: String,
     /// The group, e.g. `"IV"`.
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub group: String,
     /// The department (agency unit) that owns and appraises it.
     pub department_unit_id: Option<i64>,
@@ -142,6 +151,7 @@ pub struct CriterionDef {
     #[serde(default = "all")]
     pub pass_rule: PassRule,
     #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
     pub indicators: Vec<IndicatorDef>,
 }
 
@@ -154,17 +164,21 @@ fn all() -> PassRule {
 #[schema(example = json!({"code": "QD318", "name": "Bộ tiêu chí quốc gia về xã nông thôn mới 2021–2025", "level": "commune", "variant": "ntm", "legal_basis": "Quyết định 318/QĐ-TTg ngày 08/3/2022", "valid_from": "2022-03-08", "valid_to": "2025-12-31", "criteria": [{"number": 15, "name": "Y tế", "group": "IV", "department_unit_id": 27, "indicators": [{"code": "15.1", "name": "Tỷ lệ người dân tham gia bảo hiểm y tế", "value_type": "percent", "unit": "%", "comparator": "gte", "targets": [{"value": {"number": "95"}, "region": null, "group": null, "year_from": null, "year_to": null}]}]}]}))]
 pub struct CriteriaSetBody {
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub level: SetLevel,
     pub variant: SetVariant,
     #[serde(default)]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub legal_basis: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     #[validate(length(min = 1, max = 60), nested)]
+    #[schema(min_items = 1, max_items = 60)]
     pub criteria: Vec<CriterionDef>,
 }
 
@@ -589,9 +603,11 @@ pub struct Participant {
     /// Its region (Decision 318: `TDMNPB`, `DBSH`, `BTB`, `DHNTB`, `TN`,
     /// `DNB`, `DBSCL`); the round's `default_region` when absent.
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub region: Option<String>,
     /// Its commune group (Decision 51/2025).
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub group: Option<String>,
 }
 
@@ -602,10 +618,12 @@ pub struct NewRoundBody {
     /// A published set of the participants' level.
     pub set_id: i64,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub kind: RoundKind,
     /// The year whose targets apply.
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
@@ -615,6 +633,7 @@ pub struct NewRoundBody {
     pub closes_on: NaiveDate,
     /// Region for participants that name none.
     #[validate(length(max = 20))]
+    #[schema(max_length = 20)]
     pub default_region: Option<String>,
     /// The review chain; the standard one when absent (commune submits →
     /// district verifies where one exists → departments appraise their
@@ -622,6 +641,7 @@ pub struct NewRoundBody {
     /// committee recognises).
     pub chain: Option<Vec<Stage>>,
     #[validate(length(min = 1, max = 2000), nested)]
+    #[schema(min_items = 1, max_items = 2000)]
     pub participants: Vec<Participant>,
 }
 

@@ -252,10 +252,12 @@ fn directive_view(
 #[schema(example = json!({"content": "Báo cáo tiến độ giải ngân vốn đầu tư công", "lead_unit_id": 21, "coordinating_unit_ids": [22], "deadline": "2026-12-15", "priority": "high"}))]
 pub struct NewTaskBody {
     #[validate(length(min = 1, max = 4000, message = "Nội dung từ 1 đến 4000 ký tự"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub content: String,
     pub lead_unit_id: i64,
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub coordinating_unit_ids: Vec<i64>,
     /// The follow-up specialist (a user of the Office).
     pub specialist_id: Option<i64>,
@@ -266,6 +268,7 @@ pub struct NewTaskBody {
     pub priority: Priority,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub tags: Vec<String>,
     /// Files uploaded beforehand (`POST /attachments`) to attach.
     #[serde(default)]
@@ -287,15 +290,19 @@ pub struct NewDirectiveBody {
     pub issuer: Issuer,
     #[serde(default)]
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub issuer_name: String,
     pub kind: DirectiveKind,
     #[validate(length(min = 1, max = 100, message = "Số, ký hiệu từ 1 đến 100 ký tự"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub number: String,
     pub issued_on: NaiveDate,
     #[validate(length(min = 1, max = 2000, message = "Trích yếu từ 1 đến 2000 ký tự"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub summary: String,
     #[serde(default)]
     #[validate(length(max = 200), nested)]
+    #[schema(max_items = 200)]
     pub tasks: Vec<NewTaskBody>,
     /// Files uploaded beforehand (`POST /attachments`): the signed
     /// document, appendices.
@@ -482,7 +489,11 @@ pub fn record_directive(
     security(("bearer" = [])),
     request_body = NewDirectiveBody,
     responses(
-        (status = 201, body = Directive),
+        (status = 201, body = Directive, links(
+            ("act_on_its_first_task" = (operation_id = "act_on_task", parameters(("id" = "$response.body#/tasks/0/id")))),
+            ("forward_its_first_task" = (operation_id = "forward_task", parameters(("id" = "$response.body#/tasks/0/id")))),
+            ("read_it" = (operation_id = "get_directive", parameters(("id" = "$response.body#/id"))))
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Same number and date already recorded", body = Problem, content_type = "application/problem+json"),
@@ -1069,7 +1080,7 @@ pub fn act(
 }
 
 /// A workflow action with the files posted with it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct TaskActionBody {
     #[serde(flatten)]
     pub action: TaskAction,
@@ -1103,9 +1114,9 @@ pub async fn act_on_task(
     state: web::Data<AppState>,
     actor: Actor,
     id: web::Path<i64>,
-    body: web::Json<TaskActionBody>,
+    body: ValidJson<TaskActionBody>,
 ) -> ApiResult<web::Json<TaskDetail>> {
-    let (id, body) = (id.into_inner(), body.into_inner());
+    let (id, body) = (id.into_inner(), body.0);
     let detail = state
         .db
         .write(move |conn| {
@@ -1131,6 +1142,7 @@ pub async fn act_on_task(
 #[schema(example = json!({"content": "Rà soát danh sách hộ nghèo của thôn", "lead_unit_id": 1201, "deadline": "2026-12-10"}))]
 pub struct ForwardBody {
     #[validate(length(min = 1, max = 4000, message = "Nội dung từ 1 đến 4000 ký tự"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub content: String,
     /// A unit under the parent task's lead unit.
     pub lead_unit_id: i64,
@@ -1339,8 +1351,9 @@ fn task_list_report(
     interchange::report::write_xlsx(&report).map_err(ApiError::internal)
 }
 
-/// The task list (same filters as `GET /tasks`, up to 10,000 tasks) as an
-/// `.xlsx` report, grouped by directive.
+/// The task list (same filters, sort and paging as `GET /tasks`; without
+/// `limit`, up to 10,000 tasks from `offset`) as an `.xlsx` report, grouped
+/// by directive.
 #[utoipa::path(
     operation_id = "export_tasks",
     tag = "tasks",
@@ -1359,10 +1372,16 @@ pub async fn export_tasks(
     query: web::Query<TaskQuery>,
 ) -> ApiResult<HttpResponse> {
     state.reports.check(&actor)?;
+    let q = query.into_inner();
+    let (limit, offset) = Paging::new(q.limit, q.offset).resolve()?;
     let filter = TaskFilter {
-        limit: EXPORT_LIMIT,
-        offset: 0,
-        ..task_filter(&actor, &query.into_inner())?
+        limit: if q.limit.is_some() {
+            limit
+        } else {
+            EXPORT_LIMIT
+        },
+        offset,
+        ..task_filter(&actor, &q)?
     };
     let bytes = state
         .db

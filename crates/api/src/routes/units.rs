@@ -103,6 +103,7 @@ impl From<LinkedUnit> for UnitLink {
 pub struct UnitQuery {
     /// Name search, diacritic- and case-insensitive ("tan son" finds "Tân Sơn").
     #[validate(length(max = 200))]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Exact official code.
     pub code: Option<String>,
@@ -271,17 +272,21 @@ pub struct CreateUnit {
     #[validate(custom(function = "code_is_valid"))]
     pub code: Option<String>,
     #[validate(length(min = 1, max = 200, message = "Tên từ 1 đến 200 ký tự"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Defaults to the name without its administrative prefix.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub short_name: Option<String>,
     pub kind: UnitKind,
     #[validate(length(min = 1, max = 50, message = "Loại đơn vị từ 1 đến 50 ký tự"))]
+    #[schema(min_length = 1, max_length = 50)]
     pub unit_type: String,
     pub parent_id: Option<i64>,
     pub valid_from: Option<NaiveDate>,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub alt_names: Vec<String>,
 }
 
@@ -370,6 +375,7 @@ fn json<T: Serialize>(value: &T) -> serde_json::Value {
     responses(
         (status = 201, body = Unit),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A unit with this code exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -390,12 +396,14 @@ pub async fn create(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RenameUnit {
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Xã Hòa Bình")]
+    #[schema(example = "Xã Hòa Bình", min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub short_name: Option<String>,
     /// Replaces the alternative spellings when given.
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub alt_names: Option<Vec<String>>,
 }
 
@@ -537,6 +545,7 @@ pub async fn close(
 #[schema(example = json!({"predecessor_ids": [101, 102], "new_unit": {"name": "Xã Hòa Bình", "kind": "commune", "unit_type": "xã", "parent_id": 1}, "effective_date": "2025-07-01", "move_children": true}))]
 pub struct MergeUnits {
     #[validate(length(min = 1, max = 50, message = "Chọn từ 1 đến 50 đơn vị"))]
+    #[schema(min_items = 1, max_items = 50)]
     pub predecessor_ids: Vec<i64>,
     /// Merge into this existing unit…
     pub successor_id: Option<i64>,

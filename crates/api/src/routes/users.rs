@@ -79,6 +79,7 @@ fn hash_password(password: &str) -> ApiResult<String> {
 pub struct UserQuery {
     /// Part of the username or full name.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -119,6 +120,27 @@ pub async fn list(
     )))
 }
 
+/// The schema of an email address as `validator`'s email rule accepts it:
+/// letters, digits and `.!#$%&'*+/=?^_`{|}~-` before the `@`, a host name
+/// after it, 254 characters at most.
+pub struct EmailAddress;
+
+impl utoipa::PartialSchema for EmailAddress {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(254))
+            .pattern(Some(
+                r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EmailAddress {}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"username": "so.gtvt.canbo", "full_name": "Trần Văn Minh", "primary_unit_id": 7, "password": "giaothong2026"}))]
 pub struct CreateUser {
@@ -126,12 +148,16 @@ pub struct CreateUser {
         length(min = 3, max = 64, message = "Tên đăng nhập từ 3 đến 64 ký tự"),
         custom(function = "username_chars")
     )]
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
     #[validate(length(min = 1, max = 200, message = "Họ tên từ 1 đến 200 ký tự"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     #[validate(email(message = "Email không hợp lệ"))]
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<String>,
     #[validate(length(min = 6, max = 20, message = "Số điện thoại từ 6 đến 20 ký tự"))]
+    #[schema(min_length = 6, max_length = 20)]
     pub phone: Option<String>,
     pub primary_unit_id: i64,
     /// Initial password (10–128 characters, letters and digits).
@@ -255,10 +281,13 @@ pub async fn get(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct UpdateUser {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
     #[validate(email)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<String>,
     #[validate(length(min = 6, max = 20))]
+    #[schema(min_length = 6, max_length = 20)]
     pub phone: Option<String>,
     pub primary_unit_id: Option<i64>,
     /// false deactivates the account and ends its sessions.

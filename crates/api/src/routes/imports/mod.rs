@@ -419,22 +419,29 @@ fn match_read(
     Ok(body)
 }
 
-/// The multipart form of an import.
-#[derive(ToSchema)]
+/// The multipart form of an import. (It documents the form; the serde
+/// attribute tells the schema that no other field is taken, and a field left
+/// out is absent, never null.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ImportForm {
     /// The report (.xlsx, .xls, .ods).
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
-    /// `p135_allocation_report`, `directive_task_list` or
-    /// `ntm_criteria_matrix`; detected from the content when absent.
-    pub kind: Option<String>,
+    /// The kind of report; detected from the content when absent.
+    #[schema(nullable = false)]
+    pub kind: Option<ImportKind>,
     /// The unit the report is about; read from its heading when absent.
+    #[schema(nullable = false)]
     pub org_unit_id: Option<i64>,
     /// Programme 135 reports: the programme (default `P135`).
+    #[schema(nullable = false)]
     pub programme_id: Option<i64>,
     /// Programme 135 reports: the fund source.
+    #[schema(nullable = false)]
     pub source_id: Option<i64>,
     /// NTM matrices: the round to record into (required to commit).
+    #[schema(nullable = false)]
     pub round_id: Option<i64>,
 }
 
@@ -466,7 +473,11 @@ fn id_field(
     security(("bearer" = [])),
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses(
-        (status = 201, body = ImportPreview),
+        (status = 201, body = ImportPreview, links(
+            ("read_it" = (operation_id = "get_import", parameters(("id" = "$response.body#/id")))),
+            ("commit_it" = (operation_id = "commit_import", parameters(("id" = "$response.body#/id")))),
+            ("roll_it_back" = (operation_id = "rollback_import", parameters(("id" = "$response.body#/id"))))
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a spreadsheet, damaged, empty, or no known table in it", body = Problem, content_type = "application/problem+json")
@@ -478,7 +489,18 @@ pub async fn create_import(
     actor: Actor,
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let form = read_form(form, state.uploads.max_bytes).await?;
+    let form = read_form(
+        form,
+        state.uploads.max_bytes,
+        &[
+            "kind",
+            "org_unit_id",
+            "programme_id",
+            "source_id",
+            "round_id",
+        ],
+    )
+    .await?;
     let kind = match form.fields.get("kind").filter(|k| !k.is_empty()) {
         Some(code) => Some(ImportKind::parse(code).ok_or_else(|| {
             ApiError::field(
@@ -622,8 +644,7 @@ pub async fn list_imports(
         .into_iter()
         .filter_map(|k| Some((k.as_str(), actor.scope_roots(k.action()).ok()?)))
         .collect();
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let offset = q.offset.unwrap_or(0).max(0);
+    let (limit, offset) = crate::paging::Paging::new(q.limit, q.offset).resolve()?;
     let rows = state
         .db
         .run(move |conn| -> ApiResult<Vec<ImportRow>> {
@@ -1085,9 +1106,11 @@ pub struct AgencyAlias {
 #[schema(example = json!({"alias": "Sở KHCN", "name": "Sở Khoa học và Công nghệ"}))]
 pub struct NewAliasBody {
     #[validate(length(min = 1, max = 200, message = "Tên viết tắt từ 1 đến 200 ký tự"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub alias: String,
     /// The agency's full name as the unit catalogue spells it.
     #[validate(length(min = 1, max = 300, message = "Tên đầy đủ từ 1 đến 300 ký tự"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
 }
 
