@@ -3,15 +3,16 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: bench bench-full fuzz run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
+.PHONY: bench bench-full fuzz spec-fuzz run test test-rust test-frontend e2e chromium check fmt clippy spec-drift deps-check openapi frontend-build clean-data
 
 ## Build the SPA and the server, load demo data into SQLite (./data/app.db), serve.
 run: frontend-build
 	$(CARGO) build -p server
 	$(CARGO) run -q -p server -- serve --demo
 
-## Every test: Rust (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and frontend.
-test: test-rust test-frontend e2e
+## Every test: Rust (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+## frontend, browser, and spec fuzzing.
+test: test-rust test-frontend e2e spec-fuzz
 
 test-rust:
 	$(CARGO) test --workspace
@@ -86,3 +87,13 @@ bench-full:
 FUZZ_CASES ?= 20000
 fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test -p interchange --release --test hostile_input
+	SPEC_FUZZ_EXAMPLES=$(SPEC_FUZZ_EXAMPLES_LONG) tests/spec-fuzz/run.sh
+
+## schemathesis (pinned, in a virtual environment it creates) against a live
+## server on a throwaway SQLite database: every operation of
+## openapi/openapi.json, signed in, every check (tests/spec-fuzz/run.sh).
+## `make fuzz` runs it with more examples per operation.
+SPEC_FUZZ_EXAMPLES ?= 25
+SPEC_FUZZ_EXAMPLES_LONG ?= 200
+spec-fuzz:
+	SPEC_FUZZ_EXAMPLES=$(SPEC_FUZZ_EXAMPLES) tests/spec-fuzz/run.sh
