@@ -10,20 +10,28 @@
 //! before calamine sees the bytes:
 //!
 //! * the file is at most [`MAX_FILE_BYTES`];
-//! * an `.xlsx` package's parts are inflated once, streamed and counted, to
-//!   at most [`MAX_UNPACKED_BYTES`] in all, each part at most
-//!   [`MAX_RATIO`] times its compressed size once over
-//!   [`RATIO_FROM_BYTES`] (a zip bomb), and the shared strings declare at
-//!   most [`MAX_CELLS`] strings;
+//! * an `.xlsx` package's parts declare at most [`MAX_UNPACKED_BYTES`]
+//!   inflated in all, each part at most [`MAX_RATIO`] times its compressed
+//!   size once over [`RATIO_FROM_BYTES`] (a zip bomb), and the shared
+//!   strings declare at most [`MAX_CELLS`] strings;
 //! * an `.xls` file's sheets are walked record by record as calamine walks
 //!   them: the rectangle each spans, the cells in it and the dimensions it
 //!   declares stay within [`MAX_CELLS`] over the whole workbook.
+//!
+//! The sizes an `.xlsx` package declares are what it can inflate to: the
+//! `zip` reader (which calamine reads the package with, from version 9.0.1)
+//! fails a part's read as soon as it inflates past the size the central
+//! directory declares, and reads no more of its compressed bytes than
+//! declared. So the parts need not be inflated to be checked: a part that
+//! lies about its size is cut at that size, and the file is refused as
+//! damaged. Only the start of the shared strings is inflated, for their
+//! count.
 //!
 //! While an `.xlsx` sheet is read, its cells are counted and the rectangle
 //! they span is checked against [`MAX_CELLS`] before the block is made
 //! ([`CellBudget`]).
 
-use std::io::{self, BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor, Read};
 
 use quick_xml::events::Event;
 use zip::ZipArchive;
@@ -76,28 +84,28 @@ fn check_package(bytes: &[u8]) -> Result<(), WorkbookError> {
     };
     let mut left = MAX_UNPACKED_BYTES;
     for i in 0..zip.len() {
-        let Ok(part) = zip.by_index(i) else {
+        // A part whose header cannot be read cannot be read by calamine
+        // either: damage, for calamine to report.
+        let Ok(part) = zip.by_index_raw(i) else {
             continue;
         };
+        let declared = part.size();
+        if declared > left {
+            return Err(too_large(Limit::Unpacked));
+        }
+        if declared > RATIO_FROM_BYTES && declared / part.compressed_size().max(1) >= MAX_RATIO {
+            return Err(too_large(Limit::Ratio));
+        }
+        left -= declared;
         let shared_strings = part
             .name()
             .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"));
-        let compressed = part.compressed_size().max(1);
-        // What is read is counted, whatever the directory declares.
-        let mut part = part.take(left.saturating_add(1));
+        drop(part);
         if shared_strings {
-            check_shared_strings(&mut part)?;
+            if let Ok(mut part) = zip.by_index(i) {
+                check_shared_strings(&mut part)?;
+            }
         }
-        // A read error is damage, for calamine to report.
-        let _ = io::copy(&mut part, &mut io::sink());
-        let inflated = left.saturating_add(1) - part.limit();
-        if inflated > left {
-            return Err(too_large(Limit::Unpacked));
-        }
-        if inflated > RATIO_FROM_BYTES && inflated / compressed >= MAX_RATIO {
-            return Err(too_large(Limit::Ratio));
-        }
-        left -= inflated;
     }
     Ok(())
 }

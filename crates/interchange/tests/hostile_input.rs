@@ -387,6 +387,55 @@ fn a_zip_bomb_is_refused() {
     refused(&bytes, Limit::Ratio);
 }
 
+/// `bytes` with the uncompressed size of the part `name` set to `size`
+/// in its local header and in the central directory (a package built
+/// here: 32-bit sizes, one entry of that name).
+fn declaring(mut bytes: Vec<u8>, name: &str, size: u32) -> Vec<u8> {
+    for (signature, size_at, name_len_at, name_at) in
+        [(b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)]
+    {
+        let at = (0..bytes.len() - name_at)
+            .find(|&at| {
+                let len = usize::from(u16::from_le_bytes([
+                    bytes[at + name_len_at],
+                    bytes[at + name_len_at + 1],
+                ]));
+                bytes[at..].starts_with(signature)
+                    && bytes[at + name_at..].get(..len) == Some(name.as_bytes())
+            })
+            .unwrap();
+        bytes[at + size_at..at + size_at + 4].copy_from_slice(&size.to_le_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn a_zip_bomb_declaring_a_small_size_is_cut_at_that_size() {
+    // The sheet of `a_zip_bomb_is_refused`, declared as 4 KiB: its ratio
+    // looks harmless, so it is not refused before it is read; the reader
+    // stops at the declared size, and the file is damaged.
+    let mut sheet = b"<worksheet><sheetData>".to_vec();
+    sheet.resize(64 << 20, b' ');
+    let part = "xl/worksheets/sheet1.xml";
+    let bytes = declaring(
+        with_parts(&workbook(&[(0, 0, "x")]), &[(part, &sheet)]),
+        part,
+        4096,
+    );
+    let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+    let mut inflated = Vec::new();
+    let read = zip.by_name(part).unwrap().read_to_end(&mut inflated);
+    assert!(read.is_err());
+    assert!(inflated.len() <= 4097, "{} bytes", inflated.len());
+    let started = Instant::now();
+    let result = open_workbook(&bytes).map(|s| s.len());
+    assert!(
+        matches!(result, Err(WorkbookError::Corrupt(_))),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
 #[test]
 fn a_package_inflating_past_the_total_is_refused() {
     // Parts of 1 MiB are not held to the ratio; enough of them are to the
