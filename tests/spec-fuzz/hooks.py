@@ -47,6 +47,12 @@ def valid_data_refused_only_by_rules(ctx, response, case):
     # be ones the schema allows; every other check still applies to them.
     if meta.phase.name == "stateful":
         return None
+    # An integer in a URL is written in digits: `/org-units/369.0` is read
+    # as no id at all (400), though JSON Schema counts 369.0 an integer.
+    # JSON bodies do take 369.0 (`api::extract::ValidJson`).
+    parameters = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
+    if any(isinstance(value, float) for value in parameters):
+        return None
     status = response.status_code
     if status in (400, 413, 415):
         raise AssertionError(
