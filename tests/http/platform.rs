@@ -149,6 +149,27 @@ async fn spa_is_served_with_fallback_to_index() {
     let api = app.get("/api/v1/missing").await;
     assert_eq!(api.status(), 404);
     assert_eq!(api.headers()["content-type"], "application/problem+json");
+    // Other methods pass the SPA's files by: 405 with `Allow` where the API
+    // serves the path, a 404 problem elsewhere.
+    let trace = |path: &str| {
+        app.client
+            .request(reqwest::Method::TRACE, app.url(path))
+            .send()
+    };
+    let probe = trace("/health").await.unwrap();
+    assert_eq!(probe.status(), 405);
+    assert_eq!(probe.headers()["allow"], "GET");
+    assert_eq!(probe.headers()["content-type"], "application/problem+json");
+    let page = trace("/tasks/42").await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert_eq!(page.headers()["content-type"], "application/problem+json");
+    let head = app
+        .client
+        .head(app.url("/assets/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
 }
 
 #[actix_web::test]

@@ -9,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
-use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{guard, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use anyhow::Context;
 use api::routes::board::BoardCache;
@@ -160,20 +160,26 @@ fn build_app(
             SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", api::openapi::complete(doc)),
         );
+    let to_fallback = move || {
+        let fallback = fallback.clone();
+        web::to(move |req: HttpRequest| {
+            let spa = fallback.clone();
+            async move { spa.fallback(req).await }
+        })
+    };
+    // The SPA's files answer GET and HEAD only; other methods go on to the
+    // fallback, which answers 405 with `Allow` on the API's paths (actix's
+    // file service would answer a plain 405 without it).
     let app = match spa.dir() {
         Some(dir) => app.service(
             Files::new("/", dir)
                 .index_file("index.html")
-                .default_handler(web::to(move |req: HttpRequest| {
-                    let spa = fallback.clone();
-                    async move { spa.fallback(req).await }
-                })),
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .default_handler(to_fallback()),
         ),
-        None => app.default_service(web::to(move |req: HttpRequest| {
-            let spa = fallback.clone();
-            async move { spa.fallback(req).await }
-        })),
+        None => app,
     };
+    let app = app.default_service(to_fallback());
     app.wrap(from_fn(api::extract::body_deadline))
         .wrap(security_headers())
         .wrap(Compress::default())
