@@ -187,27 +187,36 @@ fn is_combining_mark(c: char) -> bool {
 ///
 /// Letter case is kept. The function is idempotent.
 pub fn canonical(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut word = String::new();
-    let mut pending_space = false;
     let chars = s.chars().filter(|&c| !is_ignorable(c));
     // Skip the (comparatively slow) composition when the text is already NFC.
-    let normalized: Box<dyn Iterator<Item = char>> =
-        if unicode_normalization::is_nfc_quick(chars.clone()) == IsNormalized::Yes {
-            Box::new(chars)
-        } else {
-            Box::new(chars.nfc())
-        };
-    for c in normalized {
-        if (c.is_alphabetic() || is_combining_mark(c)) && !is_apostrophe(c) {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+    if unicode_normalization::is_nfc_quick(chars.clone()) == IsNormalized::Yes {
+        canonical_of(s.len(), chars)
+    } else {
+        canonical_of(s.len(), chars.nfc())
+    }
+}
+
+/// [`canonical`] of NFC characters (without ignorable ones).
+fn canonical_of(len: usize, chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::with_capacity(len);
+    // The current word is written to `out` as it comes, from `word_start`.
+    let mut word_start = None;
+    let mut pending_space = false;
+    for c in chars {
+        if (is_letter(c) || is_combining_mark(c)) && !is_apostrophe(c) {
+            if word_start.is_none() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                word_start = Some(out.len());
             }
-            pending_space = false;
-            word.push(c);
+            out.push(c);
             continue;
         }
-        flush_word(&mut out, &mut word);
+        if let Some(start) = word_start.take() {
+            place_tone(&mut out, start);
+        }
         if c.is_whitespace() {
             pending_space = true;
             continue;
@@ -218,46 +227,55 @@ pub fn canonical(s: &str) -> String {
         pending_space = false;
         out.push(if is_apostrophe(c) { '\'' } else { c });
     }
-    flush_word(&mut out, &mut word);
+    if let Some(start) = word_start {
+        place_tone(&mut out, start);
+    }
     out
 }
 
-fn flush_word(out: &mut String, word: &mut String) {
-    if word.is_empty() {
-        return;
+/// `c.is_alphabetic()`, without the table look-up for the Latin letters
+/// Vietnamese is written with.
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' => true,
+        '\u{00D7}' | '\u{00F7}' => false,
+        '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => true,
+        _ => c.is_alphabetic(),
     }
-    if word.is_ascii() {
-        out.push_str(word);
-    } else {
-        place_tone(word, out);
-    }
-    word.clear();
 }
 
-/// Appends `word` to `out` with its tone mark on the canonical vowel.
-fn place_tone(word: &str, out: &mut String) {
+/// Puts the tone mark of the word `out[start..]` on the canonical vowel.
+fn place_tone(out: &mut String, start: usize) {
+    let word = &out[start..];
+    if word.is_ascii() {
+        return;
+    }
+    // A word changes only when it has one tone mark and more than one
+    // vowel: a single vowel is the nucleus, so the mark is where it goes.
+    let (mut vowels, mut toned) = (0, 0);
+    for c in word.chars() {
+        if let Some((_, tone, _)) = vowel_position(c) {
+            vowels += 1;
+            toned += usize::from(tone != 0);
+        }
+    }
+    if vowels < 2 || toned != 1 {
+        return;
+    }
     let Some(syl) = Syllable::parse(word) else {
-        out.push_str(word);
         return;
     };
-    let mut toned = syl
-        .letters()
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.tone != Tone::Level);
-    let (Some((from, letter)), None) = (toned.next(), toned.next()) else {
-        out.push_str(word);
+    let Some(from) = syl.letters().iter().position(|l| l.tone != Tone::Level) else {
         return;
     };
-    let tone = letter.tone;
+    let tone = syl.letters()[from].tone;
     let Some(to) = syl.canonical_tone_index() else {
-        out.push_str(word);
         return;
     };
     if from == to {
-        out.push_str(word);
         return;
     }
+    out.truncate(start);
     for (i, l) in syl.letters().iter().enumerate() {
         let c = if i == from {
             with_tone(l.orig, Tone::Level).unwrap_or(l.orig)
@@ -720,69 +738,96 @@ enum Dot {
     Required,
 }
 
-/// Prefix patterns, longest first. Words are lower case NFC.
-const PREFIXES: &[(&[&str], Dot, UnitPrefix)] = &[
+/// A word of a prefix pattern in lower case NFC, and its [`fold`]: the
+/// same letters without diacritics.
+type PrefixWord = (&'static str, &'static str);
+
+/// Prefix patterns, longest first.
+const PREFIXES: &[(&[PrefixWord], Dot, UnitPrefix)] = &[
     (
-        &["tổ", "dân", "phố"],
+        &[("tổ", "to"), ("dân", "dan"), ("phố", "pho")],
         Dot::Word,
         UnitPrefix::ResidentialGroup,
     ),
-    (&["thị", "trấn"], Dot::Word, UnitPrefix::Township),
-    (&["thị", "xã"], Dot::Word, UnitPrefix::Town),
-    (&["thành", "phố"], Dot::Word, UnitPrefix::City),
-    (&["đặc", "khu"], Dot::Word, UnitPrefix::SpecialZone),
-    (&["khu", "phố"], Dot::Word, UnitPrefix::Quarter),
-    (&["xã"], Dot::Word, UnitPrefix::Commune),
-    (&["phường"], Dot::Word, UnitPrefix::Ward),
-    (&["huyện"], Dot::Word, UnitPrefix::District),
-    (&["quận"], Dot::Word, UnitPrefix::UrbanDistrict),
-    (&["tỉnh"], Dot::Word, UnitPrefix::Province),
-    (&["thôn"], Dot::Word, UnitPrefix::Village),
-    (&["bản"], Dot::Word, UnitPrefix::Ban),
-    (&["xóm"], Dot::Word, UnitPrefix::Hamlet),
-    (&["khu"], Dot::Word, UnitPrefix::Area),
-    (&["tt"], Dot::Optional, UnitPrefix::Township),
-    (&["tx"], Dot::Optional, UnitPrefix::Town),
-    (&["tp"], Dot::Optional, UnitPrefix::City),
-    (&["p"], Dot::Required, UnitPrefix::Ward),
-    (&["x"], Dot::Required, UnitPrefix::Commune),
-    (&["h"], Dot::Required, UnitPrefix::District),
-    (&["q"], Dot::Required, UnitPrefix::UrbanDistrict),
+    (
+        &[("thị", "thi"), ("trấn", "tran")],
+        Dot::Word,
+        UnitPrefix::Township,
+    ),
+    (&[("thị", "thi"), ("xã", "xa")], Dot::Word, UnitPrefix::Town),
+    (
+        &[("thành", "thanh"), ("phố", "pho")],
+        Dot::Word,
+        UnitPrefix::City,
+    ),
+    (
+        &[("đặc", "dac"), ("khu", "khu")],
+        Dot::Word,
+        UnitPrefix::SpecialZone,
+    ),
+    (
+        &[("khu", "khu"), ("phố", "pho")],
+        Dot::Word,
+        UnitPrefix::Quarter,
+    ),
+    (&[("xã", "xa")], Dot::Word, UnitPrefix::Commune),
+    (&[("phường", "phuong")], Dot::Word, UnitPrefix::Ward),
+    (&[("huyện", "huyen")], Dot::Word, UnitPrefix::District),
+    (&[("quận", "quan")], Dot::Word, UnitPrefix::UrbanDistrict),
+    (&[("tỉnh", "tinh")], Dot::Word, UnitPrefix::Province),
+    (&[("thôn", "thon")], Dot::Word, UnitPrefix::Village),
+    (&[("bản", "ban")], Dot::Word, UnitPrefix::Ban),
+    (&[("xóm", "xom")], Dot::Word, UnitPrefix::Hamlet),
+    (&[("khu", "khu")], Dot::Word, UnitPrefix::Area),
+    (&[("tt", "tt")], Dot::Optional, UnitPrefix::Township),
+    (&[("tx", "tx")], Dot::Optional, UnitPrefix::Town),
+    (&[("tp", "tp")], Dot::Optional, UnitPrefix::City),
+    (&[("p", "p")], Dot::Required, UnitPrefix::Ward),
+    (&[("x", "x")], Dot::Required, UnitPrefix::Commune),
+    (&[("h", "h")], Dot::Required, UnitPrefix::District),
+    (&[("q", "q")], Dot::Required, UnitPrefix::UrbanDistrict),
 ];
+
+/// A word (from [`take_word`]) in lower case NFC.
+fn lowered_word(word: &str) -> String {
+    if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else if unicode_normalization::is_nfc_quick(word.chars()) == IsNormalized::Yes {
+        word.chars().flat_map(char::to_lowercase).collect()
+    } else {
+        word.nfc().flat_map(char::to_lowercase).collect()
+    }
+}
 
 /// Whether a typed prefix word matches the pattern word: the same letters
 /// with the same diacritics (any case, any normalisation), or the same
 /// letters typed with no diacritics at all (*Xa*, *Phuong*). A word with
-/// different diacritics (*Bàn* for *Bản*) does not match.
-fn prefix_word_matches(typed: &str, pattern: &str) -> bool {
-    let lowered = typed.nfc().flat_map(char::to_lowercase);
-    if lowered.eq(pattern.chars()) {
-        return true;
-    }
-    typed.is_ascii() && fold(typed) == fold(pattern)
+/// different diacritics (*Bàn* for *Bản*) does not match. `typed` is a
+/// word from [`take_word`], `lowered` its [`lowered_word`].
+fn prefix_word_matches(typed: &str, lowered: &str, (pattern, folded): PrefixWord) -> bool {
+    // An ASCII word is letters only: its fold is its lower case.
+    lowered == pattern || (typed.is_ascii() && lowered == folded)
 }
 
 /// Splits a leading word (letters and combining marks) off `s`.
 fn take_word(s: &str) -> (&str, &str) {
     let end = s
         .char_indices()
-        .find(|&(_, c)| !(c.is_alphabetic() || is_combining_mark(c)))
+        .find(|&(_, c)| !(is_letter(c) || is_combining_mark(c)))
         .map_or(s.len(), |(i, _)| i);
     s.split_at(end)
 }
 
-fn match_prefix<'a>(name: &'a str, words: &[&str], dot: Dot) -> Option<&'a str> {
-    let mut rest = name;
-    for (i, pattern) in words.iter().enumerate() {
-        if i > 0 {
-            let trimmed = rest.trim_start();
-            if trimmed.len() == rest.len() {
-                return None;
-            }
-            rest = trimmed;
+/// The rest of a name after a prefix whose first word has been matched:
+/// `rest` follows that word, `words` are the pattern's other words.
+fn match_prefix<'a>(mut rest: &'a str, words: &[PrefixWord], dot: Dot) -> Option<&'a str> {
+    for &pattern in words {
+        let trimmed = rest.trim_start();
+        if trimmed.len() == rest.len() {
+            return None;
         }
-        let (word, after) = take_word(rest);
-        if word.is_empty() || !prefix_word_matches(word, pattern) {
+        let (word, after) = take_word(trimmed);
+        if word.is_empty() || !prefix_word_matches(word, &lowered_word(word), pattern) {
             return None;
         }
         rest = after;
@@ -816,18 +861,19 @@ pub fn split_unit_prefix(name: &str) -> (Option<UnitPrefix>, &str) {
     let name = name.trim();
     // The first word, lowered once: only the patterns it can begin are
     // tried (this runs on every row of a large import).
-    let (first, _) = take_word(name);
+    let (first, after) = take_word(name);
     if first.is_empty() {
         return (None, name);
     }
-    let lowered: String = first.nfc().flat_map(char::to_lowercase).collect();
+    let lowered = lowered_word(first);
     for (words, dot, kind) in PREFIXES {
-        let Some(head) = words.first() else { continue };
-        let may_begin = lowered == *head || (first.is_ascii() && fold(first) == fold(head));
-        if !may_begin {
+        let Some((&head, others)) = words.split_first() else {
+            continue;
+        };
+        if !prefix_word_matches(first, &lowered, head) {
             continue;
         }
-        if let Some(rest) = match_prefix(name, words, *dot) {
+        if let Some(rest) = match_prefix(after, others, *dot) {
             return (Some(*kind), rest);
         }
     }
@@ -1199,6 +1245,206 @@ mod tests {
         assert!(start.elapsed().as_secs() < 5);
     }
 
+    #[test]
+    fn is_letter_is_is_alphabetic() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_words_fold_to_their_ascii_spelling() {
+        for (words, ..) in PREFIXES {
+            for &(word, folded) in words.iter() {
+                assert_eq!(fold(word), folded, "{word}");
+                assert_eq!(word.nfc().collect::<String>(), word, "{word}");
+                assert_eq!(word.to_lowercase(), word, "{word}");
+            }
+        }
+    }
+
+    /// The implementations before the fast paths (no look-up shortcuts, a
+    /// syllable parse for every non-ASCII word, NFC and `fold` on every
+    /// prefix word), to check that the fast paths give the same results.
+    mod reference {
+        use super::super::{
+            fold, is_apostrophe, is_combining_mark, is_ignorable, with_tone, Syllable, Tone,
+            UnitPrefix, PREFIXES,
+        };
+        use unicode_normalization::UnicodeNormalization;
+
+        pub fn canonical(s: &str) -> String {
+            let mut out = String::with_capacity(s.len());
+            let mut word = String::new();
+            let mut pending_space = false;
+            for c in s.chars().filter(|&c| !is_ignorable(c)).nfc() {
+                if (c.is_alphabetic() || is_combining_mark(c)) && !is_apostrophe(c) {
+                    if pending_space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    pending_space = false;
+                    word.push(c);
+                    continue;
+                }
+                flush_word(&mut out, &mut word);
+                if c.is_whitespace() {
+                    pending_space = true;
+                    continue;
+                }
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(if is_apostrophe(c) { '\'' } else { c });
+            }
+            flush_word(&mut out, &mut word);
+            out
+        }
+
+        fn flush_word(out: &mut String, word: &mut String) {
+            if word.is_empty() {
+                return;
+            }
+            if word.is_ascii() {
+                out.push_str(word);
+            } else {
+                place_tone(word, out);
+            }
+            word.clear();
+        }
+
+        fn place_tone(word: &str, out: &mut String) {
+            let Some(syl) = Syllable::parse(word) else {
+                out.push_str(word);
+                return;
+            };
+            let mut toned = syl
+                .letters()
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.tone != Tone::Level);
+            let (Some((from, letter)), None) = (toned.next(), toned.next()) else {
+                out.push_str(word);
+                return;
+            };
+            let tone = letter.tone;
+            let Some(to) = syl.canonical_tone_index() else {
+                out.push_str(word);
+                return;
+            };
+            if from == to {
+                out.push_str(word);
+                return;
+            }
+            for (i, l) in syl.letters().iter().enumerate() {
+                let c = if i == from {
+                    with_tone(l.orig, Tone::Level).unwrap_or(l.orig)
+                } else if i == to {
+                    with_tone(l.orig, tone).unwrap_or(l.orig)
+                } else {
+                    l.orig
+                };
+                out.push(c);
+            }
+        }
+
+        fn prefix_word_matches(typed: &str, pattern: &str) -> bool {
+            let lowered = typed.nfc().flat_map(char::to_lowercase);
+            if lowered.eq(pattern.chars()) {
+                return true;
+            }
+            typed.is_ascii() && fold(typed) == fold(pattern)
+        }
+
+        fn take_word(s: &str) -> (&str, &str) {
+            let end = s
+                .char_indices()
+                .find(|&(_, c)| !(c.is_alphabetic() || is_combining_mark(c)))
+                .map_or(s.len(), |(i, _)| i);
+            s.split_at(end)
+        }
+
+        fn match_prefix<'a>(
+            name: &'a str,
+            words: &[&str],
+            dot: super::super::Dot,
+        ) -> Option<&'a str> {
+            use super::super::Dot;
+            let mut rest = name;
+            for (i, pattern) in words.iter().enumerate() {
+                if i > 0 {
+                    let trimmed = rest.trim_start();
+                    if trimmed.len() == rest.len() {
+                        return None;
+                    }
+                    rest = trimmed;
+                }
+                let (word, after) = take_word(rest);
+                if word.is_empty() || !prefix_word_matches(word, pattern) {
+                    return None;
+                }
+                rest = after;
+            }
+            let after_dot = rest.strip_prefix('.');
+            let rest = match (dot, after_dot) {
+                (Dot::Optional | Dot::Required, Some(r)) => r,
+                (Dot::Required, None) => return None,
+                (Dot::Word | Dot::Optional, _) => {
+                    if !rest.starts_with(char::is_whitespace) {
+                        return None;
+                    }
+                    rest
+                }
+            };
+            let rest = rest.trim();
+            rest.chars().any(char::is_alphanumeric).then_some(rest)
+        }
+
+        pub fn split_unit_prefix(name: &str) -> (Option<UnitPrefix>, &str) {
+            let name = name.trim();
+            for (words, dot, kind) in PREFIXES {
+                let words: Vec<&str> = words.iter().map(|&(w, _)| w).collect();
+                if let Some(rest) = match_prefix(name, &words, *dot) {
+                    return (Some(*kind), rest);
+                }
+            }
+            (None, name)
+        }
+    }
+
+    /// Text like unit names: Vietnamese letters in both tone placements,
+    /// NFD marks, prefixes with and without diacritics or dots, spaces,
+    /// apostrophes, digits and a few other scripts.
+    fn name_like() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("Xã".to_owned()),
+            Just("XÃ".to_owned()),
+            Just("Xa\u{303}".to_owned()),
+            Just("xa".to_owned()),
+            Just("Thị trấn".to_owned()),
+            Just("Thi Tran".to_owned()),
+            Just("Tổ dân phố".to_owned()),
+            Just("Khu".to_owned()),
+            Just("Khu phố".to_owned()),
+            Just("Thôn".to_owned()),
+            Just("TT.".to_owned()),
+            Just("Tp".to_owned()),
+            Just("P.".to_owned()),
+            Just("H".to_owned()),
+            Just("Hoà".to_owned()),
+            Just("Thuỷ".to_owned()),
+            Just("Qúy".to_owned()),
+            Just("gìa".to_owned()),
+            Just("người".to_owned()),
+            Just("Ho\u{300}a".to_owned()),
+            Just("Đắk".to_owned()),
+            "[a-zA-ZàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĐÀÁÂÊÔƠƯỲÝ\u{300}\u{301}\u{303}\u{309}\u{323}]{1,6}",
+            "[ \t\u{a0}.,'’\u{200b}()0-9-]{1,3}",
+            "\\PC{1,3}",
+        ];
+        prop::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
         #[test]
         fn canonical_is_idempotent(s in "\\PC{0,40}") {
@@ -1209,6 +1455,26 @@ mod tests {
         #[test]
         fn fold_ignores_canonicalisation(s in "\\PC{0,40}") {
             prop_assert_eq!(fold(&canonical(&s)), fold(&s));
+        }
+
+        #[test]
+        fn canonical_fast_paths_change_nothing(s in name_like()) {
+            prop_assert_eq!(canonical(&s), reference::canonical(&s));
+        }
+
+        #[test]
+        fn canonical_fast_paths_change_nothing_on_any_text(s in "\\PC{0,40}") {
+            prop_assert_eq!(canonical(&s), reference::canonical(&s));
+        }
+
+        #[test]
+        fn prefix_fast_paths_change_nothing(s in name_like()) {
+            prop_assert_eq!(split_unit_prefix(&s), reference::split_unit_prefix(&s));
+            let canonical = canonical(&s);
+            prop_assert_eq!(
+                split_unit_prefix(&canonical),
+                reference::split_unit_prefix(&canonical)
+            );
         }
 
         #[test]
