@@ -1116,37 +1116,30 @@ async fn a_project_patch_changes_what_it_names_and_only_that(app: TestApp) {
         ))
     };
 
+    let patch = |body: Value, status: u16| {
+        let (app, manager, path) = (&app, &manager, &path);
+        async move {
+            let res = app
+                .call(manager, reqwest::Method::PATCH, path, Some(&body))
+                .await;
+            TestApp::expect(res, status).await
+        }
+    };
+
     // A body naming nothing changes nothing and writes no audit row.
-    let same = TestApp::expect(
-        app.call(&manager, reqwest::Method::PATCH, &path, Some(&json!({})))
-            .await,
-        200,
-    )
-    .await;
+    let same = patch(json!({}), 200).await;
     assert_eq!(same["planned_cost"], 1_000_000_000_i64);
     assert_eq!(same["status"], "planned");
     assert_eq!(updates(), 0);
 
     // JSON Schema's integer 1200000000.0 is read as the whole number it is.
-    let body = json!({"planned_cost": 1_200_000_000.0_f64});
-    let changed = TestApp::expect(
-        app.call(&manager, reqwest::Method::PATCH, &path, Some(&body))
-            .await,
-        200,
-    )
-    .await;
+    let changed = patch(json!({"planned_cost": 1_200_000_000.0_f64}), 200).await;
     assert_eq!(changed["planned_cost"], 1_200_000_000_i64);
     assert_eq!(changed["status"], "planned");
     assert_eq!(updates(), 1);
 
     // A fraction is not an amount in đồng.
-    let body = json!({"planned_cost": 1_200_000_000.5_f64});
-    let refused = TestApp::expect(
-        app.call(&manager, reqwest::Method::PATCH, &path, Some(&body))
-            .await,
-        400,
-    )
-    .await;
+    let refused = patch(json!({"planned_cost": 1_200_000_000.5_f64}), 400).await;
     assert_eq!(refused["code"], "invalid_json");
     assert_eq!(updates(), 1);
 }
