@@ -53,6 +53,16 @@ impl Default for DbOptions {
     }
 }
 
+/// How much of a SQLite database each pooled connection reads through a
+/// memory map of the file instead of copying pages into a cache of its own
+/// (2 MB by default). The pool's connections then share the operating
+/// system's pages: under 8 concurrent requests on a 10,000-task database
+/// the task search went from 61 to 281 requests a second, its CPU per
+/// request from 32 to 7 ms (BENCHMARKS.md). Writes still go through the
+/// WAL; the file is never truncated under a running server (a restore
+/// refuses while it is open and renames a new file into place).
+const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+
 #[derive(Debug)]
 struct SqlitePragmas {
     busy_timeout_ms: u128,
@@ -63,8 +73,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
         if let DbConnection::Sqlite(c) = conn {
             c.batch_execute(&format!(
                 "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;",
-                self.busy_timeout_ms
+                 PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002; PRAGMA mmap_size = {};",
+                self.busy_timeout_ms, SQLITE_MMAP_BYTES
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -273,5 +283,38 @@ where
             }
             Err(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use diesel::sql_types::BigInt;
+    use diesel::{sql_query, QueryableByName, RunQueryDsl};
+
+    #[derive(QueryableByName)]
+    struct Mapped {
+        #[diesel(sql_type = BigInt)]
+        mmap_size: i64,
+    }
+
+    #[test]
+    fn pooled_sqlite_connections_read_through_a_memory_map() {
+        let dir = std::env::temp_dir().join(format!("db-mmap-{}", std::process::id()));
+        let url = format!("sqlite://{}", dir.join("app.db").display());
+        let db = Db::connect(&url, &DbOptions::default()).unwrap();
+        let mut conn = db.conn().unwrap();
+        let DbConnection::Sqlite(sqlite) = &mut *conn else {
+            panic!("a SQLite URL gave another backend");
+        };
+        let mapped = sql_query("PRAGMA mmap_size")
+            .get_result::<Mapped>(sqlite)
+            .unwrap();
+        drop(conn);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(mapped.mmap_size, i64::try_from(SQLITE_MMAP_BYTES).unwrap());
     }
 }
