@@ -3,7 +3,7 @@
 //! the same seed.
 
 use blackbox::funds::OVERDRAWN;
-use blackbox::{backend_tests, TestApp};
+use blackbox::{backend_tests, Backend, TestApp};
 use server::seed::scale::{generate, ScaleOptions, ScaleReport};
 
 const TASKS: usize = 1_500;
@@ -56,6 +56,21 @@ async fn scale_data_keeps_the_rules_and_reads_back(app: TestApp) {
     let rural = app.count("SELECT COUNT(*) AS n FROM org_units WHERE kind = 'commune' AND unit_type = 'xã' AND valid_to IS NULL",
     );
     assert_eq!(report.evaluations as i64, 3 * rural);
+    // Left as a database in use would be: analysed and, on PostgreSQL,
+    // vacuumed (the visibility map index-only scans rely on).
+    let settled = match app.backend {
+        Backend::Postgres => app.count(
+            "SELECT COUNT(*) AS n FROM pg_stat_user_tables
+             WHERE schemaname = current_schema()
+               AND relname IN ('tasks', 'org_unit_closure', 'fund_allocations')
+               AND last_vacuum IS NOT NULL AND last_analyze IS NOT NULL",
+        ),
+        Backend::Sqlite => app.count(
+            "SELECT COUNT(DISTINCT tbl) AS n FROM sqlite_stat1
+             WHERE tbl IN ('tasks', 'org_unit_closure', 'fund_allocations')",
+        ),
+    };
+    assert_eq!(settled, 3);
 
     // It reads back through the API: the province's leader sees every task.
     let leader = app.token("lanhdao.ubnd").await;

@@ -187,13 +187,8 @@ pub fn next_id(conn: &mut DbConnection, table: &str) -> PersistenceResult<i64> {
 
 /// After explicit ids: PostgreSQL's identity sequences of `tables` (each
 /// with an `id` column) continue after the largest id; SQLite's
-/// AUTOINCREMENT already does. Then both backends refresh the planner's
-/// statistics of every table named in `analyze`.
-pub fn finish(
-    conn: &mut DbConnection,
-    tables_with_ids: &[&str],
-    analyze: &[&str],
-) -> PersistenceResult<()> {
+/// AUTOINCREMENT already does.
+pub fn finish(conn: &mut DbConnection, tables_with_ids: &[&str]) -> PersistenceResult<()> {
     if let DbConnection::Postgres(_) = conn {
         for table in tables_with_ids {
             diesel::sql_query(format!(
@@ -203,8 +198,21 @@ pub fn finish(
             .execute(conn)?;
         }
     }
-    for table in analyze {
-        diesel::sql_query(format!("ANALYZE {table}")).execute(conn)?;
+    Ok(())
+}
+
+/// Leaves bulk-loaded `tables` as a database in use would be: the planner's
+/// statistics refreshed on both backends and, on PostgreSQL, the tables
+/// vacuumed, which sets the visibility map index-only scans rely on
+/// (autovacuum would do it in time, and may be off). Outside a
+/// transaction: PostgreSQL refuses `VACUUM` inside one.
+pub fn settle(conn: &mut DbConnection, tables: &[&str]) -> PersistenceResult<()> {
+    let command = match conn {
+        DbConnection::Postgres(_) => "VACUUM (ANALYZE)",
+        DbConnection::Sqlite(_) => "ANALYZE",
+    };
+    for table in tables {
+        diesel::sql_query(format!("{command} {table}")).execute(conn)?;
     }
     Ok(())
 }

@@ -158,23 +158,24 @@ pub fn generate(db: &Db, options: &ScaleOptions) -> anyhow::Result<ScaleReport> 
     step("NTM evaluations", started, &mut report);
 
     let started = Instant::now();
-    db.write_blocking(|conn| -> anyhow::Result<()> {
-        bulk::finish(
-            conn,
-            &["directives", "tasks", "ntm_evaluations"],
-            &[
-                "org_units",
-                "org_unit_closure",
-                "directives",
-                "tasks",
-                "task_coordinators",
-                "fund_allocations",
-                "fund_disbursements",
-                "fund_beneficiaries",
-                "ntm_evaluations",
-                "ntm_evaluation_criteria",
-            ],
-        )?;
+    db.write_blocking(|conn| bulk::finish(conn, &["directives", "tasks", "ntm_evaluations"]))?;
+    bulk::settle(
+        &mut *db.conn()?,
+        &[
+            "org_units",
+            "org_unit_closure",
+            "directives",
+            "tasks",
+            "task_coordinators",
+            "fund_allocations",
+            "fund_disbursements",
+            "fund_beneficiaries",
+            "ntm_evaluations",
+            "ntm_evaluation_criteria",
+        ],
+    )?;
+    // Last, so a database marked as seeded is a settled one.
+    db.write_blocking(|conn| {
         persistence::meta::set(
             conn,
             META_KEY,
@@ -182,10 +183,9 @@ pub fn generate(db: &Db, options: &ScaleOptions) -> anyhow::Result<ScaleReport> 
                 "tasks={} fund_rows={} seed={}",
                 options.tasks, options.fund_rows, options.seed
             ),
-        )?;
-        Ok(())
+        )
     })?;
-    step("sequences and ANALYZE", started, &mut report);
+    step("sequences, VACUUM and ANALYZE", started, &mut report);
     Ok(report)
 }
 
