@@ -111,27 +111,20 @@ async fn metrics_count_requests(app: TestApp) {
 #[actix_web::test]
 async fn responses_are_compressed_when_asked() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let res = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-encoding"], "gzip");
     // A browser offers brotli first; the server answers with gzip, which
     // costs a fifth of the CPU on a task page (brotli as actix-web sets it
     // up prepares a 4 MiB window for every response).
-    let res = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .header("accept-encoding", "br, gzip, deflate, zstd")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-encoding"], "gzip");
+    for offer in ["gzip", "br, gzip, deflate, zstd"] {
+        let res = app
+            .client
+            .get(app.url("/api/openapi.json"))
+            .header("accept-encoding", offer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{offer}");
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{offer}");
+    }
 }
 
 #[actix_web::test]
