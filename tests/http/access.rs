@@ -8,6 +8,7 @@ backend_tests!(demo:
     every_role_against_the_admin_routes,
     agency_leader_manages_only_the_agency,
     users_are_created_with_password_rules_and_audited,
+    contacts_are_set_kept_and_removed,
 );
 
 /// (account, GET /users, GET /audit, GET /service-accounts, GET /board-tokens,
@@ -265,4 +266,53 @@ async fn users_are_created_with_password_rules_and_audited(app: TestApp) {
     assert_eq!(row["after"]["username"], "sotc.moi");
     assert!(row["after"].get("password_hash").is_none());
     assert!(row["request_id"].as_str().unwrap().len() == 36);
+}
+
+/// PATCH /users: a contact sent is set, one left out is kept, one sent as
+/// `null` is removed; a malformed one is refused by field.
+async fn contacts_are_set_kept_and_removed(app: TestApp) {
+    let admin = app.token("admin").await;
+    let id = user_id(&app, &admin, "sotc.canbo").await;
+    let path = format!("/api/v1/users/{id}");
+    let patch = |body: Value| {
+        let (app, admin, path) = (&app, &admin, &path);
+        async move { app.call(admin, Method::PATCH, path, Some(&body)).await }
+    };
+    let set = TestApp::expect(
+        patch(json!({"email": "canbo@sotc.gov.vn", "phone": "0210 3812 345"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (&set["email"], &set["phone"]),
+        (&json!("canbo@sotc.gov.vn"), &json!("0210 3812 345"))
+    );
+    let kept = TestApp::expect(patch(json!({"full_name": "Lê Thị Hoa"})).await, 200).await;
+    assert_eq!(
+        (&kept["email"], &kept["phone"]),
+        (&set["email"], &set["phone"])
+    );
+    let removed = TestApp::expect(patch(json!({"email": null})).await, 200).await;
+    assert_eq!(
+        (&removed["email"], &removed["phone"]),
+        (&Value::Null, &set["phone"])
+    );
+    let bad = TestApp::expect(
+        patch(json!({"email": "khong-phai-email", "phone": "1"})).await,
+        422,
+    )
+    .await;
+    let mut fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "phone"]);
+    let read = TestApp::expect(app.get_as(&admin, &path).await, 200).await;
+    assert_eq!(
+        (&read["email"], &read["phone"]),
+        (&Value::Null, &set["phone"])
+    );
 }

@@ -290,7 +290,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a user (profile, unit, active flag, password). */
+        /**
+         * Change a user (profile, unit, active flag, password). A contact sent as
+         *     `null` is removed.
+         */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -4061,6 +4064,7 @@ export interface components {
         UpdateUser: {
             full_name?: string | null;
             email?: components["schemas"]["EmailAddress"] | null;
+            /** @description A new number; `null` removes it, absent leaves it. */
             phone?: string | null;
             /** Format: int64 */
             primary_unit_id?: number | null;

@@ -283,12 +283,16 @@ pub struct UpdateUser {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
-    #[validate(email)]
-    #[schema(value_type = Option<EmailAddress>)]
-    pub email: Option<String>,
-    #[validate(length(min = 6, max = 20))]
-    #[schema(min_length = 6, max_length = 20)]
-    pub phone: Option<String>,
+    /// A new address; `null` removes it, absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(email(message = "Email không hợp lệ"))]
+    #[schema(value_type = Option<EmailAddress>, nullable)]
+    pub email: Option<Option<String>>,
+    /// A new number; `null` removes it, absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 6, max = 20, message = "Số điện thoại từ 6 đến 20 ký tự"))]
+    #[schema(value_type = Option<String>, nullable, min_length = 6, max_length = 20)]
+    pub phone: Option<Option<String>>,
     pub primary_unit_id: Option<i64>,
     /// false deactivates the account and ends its sessions.
     pub active: Option<bool>,
@@ -296,7 +300,18 @@ pub struct UpdateUser {
     pub password: Option<String>,
 }
 
-/// Change a user (profile, unit, active flag, password).
+/// A field sent, even as `null` (`Some(None)`), as against one left out
+/// (`None`, through `#[serde(default)]`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change a user (profile, unit, active flag, password). A contact sent as
+/// `null` is removed.
 #[utoipa::path(
     operation_id = "update_user",
     tag = "users",
@@ -341,8 +356,8 @@ pub async fn update(
                 id,
                 UserChanges {
                     full_name: body.full_name.as_deref().map(domain::text::canonical),
-                    email: body.email.map(Some),
-                    phone: body.phone.map(Some),
+                    email: body.email,
+                    phone: body.phone,
                     primary_unit_id: body.primary_unit_id,
                     active: body.active,
                     password_hash,

@@ -28,12 +28,13 @@ interface ProfileValues {
   primary_unit_id: number
 }
 
-/** The profile as the API takes it: trimmed, empty contacts left out. */
-function profileBody(v: ProfileValues) {
+/** The profile as the API takes it, trimmed, an empty contact as `empty`:
+ * left out when creating, `null` (removed) when editing. */
+function profileBody<E extends null | undefined>(v: ProfileValues, empty: E) {
   return {
     full_name: v.full_name.trim(),
-    email: v.email?.trim() || undefined,
-    phone: v.phone?.trim() || undefined,
+    email: v.email?.trim() || empty,
+    phone: v.phone?.trim() || empty,
     primary_unit_id: v.primary_unit_id,
   }
 }
@@ -73,7 +74,7 @@ function CreateUserForm({ onDone }: { onDone: (user?: User) => void }) {
     mutationFn: async (v: CreateValues) =>
       unwrap(
         await api.POST('/api/v1/users', {
-          body: { username: v.username.trim(), ...profileBody(v), password: v.password, active: v.active },
+          body: { username: v.username.trim(), ...profileBody(v, undefined), password: v.password, active: v.active },
         }),
       ),
     invalidate: USER_QUERIES,
@@ -107,7 +108,7 @@ function EditUserForm({ user, onDone }: { user: User; onDone: () => void }) {
       unwrap(
         await api.PATCH('/api/v1/users/{id}', {
           params: { path: { id: user.id } },
-          body: { ...profileBody(v), password: v.password || undefined },
+          body: { ...profileBody(v, null), password: v.password || undefined },
         }),
       ),
     invalidate: USER_QUERIES,

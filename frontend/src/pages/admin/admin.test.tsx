@@ -302,6 +302,21 @@ describe('administration: users', () => {
     expect(fieldError(dialog, 'Mật khẩu', 'Mật khẩu phải có cả chữ và số')).toBeInTheDocument()
   })
 
+  it('edits a user: an emptied contact is sent as null, which removes it', async () => {
+    const patched: unknown[] = []
+    fakeApi(withUsers({ 'PATCH /api/v1/users/12': recording(patched, { body: { ...USERS[0], email: null } }) }))
+    renderAt('/admin?tab=users')
+    const row = (await screen.findByText('Trần Văn Minh')).closest('tr') as HTMLElement
+    fireEvent.click(button(row, 'Sửa: Trần Văn Minh'))
+    const dialog = await findDialog('Sửa thông tin người dùng: Trần Văn Minh')
+    expect(within(dialog).getByLabelText('Thư điện tử')).toHaveValue('minh@phutho.gov.vn')
+    fill(dialog, { 'Thư điện tử': '', 'Họ và tên': ' Trần Văn Minh ' })
+    fireEvent.click(button(dialog, 'Lưu'))
+    await waitFor(() =>
+      expect(patched).toEqual([{ full_name: 'Trần Văn Minh', email: null, phone: null, primary_unit_id: 7 }]),
+    )
+  })
+
   it('checks the required fields before asking the API', async () => {
     const api = fakeApi(withUsers())
     renderAt('/admin?tab=users')
