@@ -9,6 +9,7 @@ backend_tests!(demo:
     agency_leader_manages_only_the_agency,
     users_are_created_with_password_rules_and_audited,
     contacts_are_set_kept_and_removed,
+    users_are_found_without_diacritics,
 );
 
 /// (account, GET /users, GET /audit, GET /service-accounts, GET /board-tokens,
@@ -315,4 +316,61 @@ async fn contacts_are_set_kept_and_removed(app: TestApp) {
         (&read["email"], &read["phone"]),
         (&Value::Null, &set["phone"])
     );
+}
+
+/// The usernames GET /users?q= finds, sorted.
+async fn found(app: &TestApp, admin: &str, q: &str) -> Vec<String> {
+    let url = reqwest::Url::parse_with_params(&app.url("/api/v1/users"), [("q", q)]).unwrap();
+    let path = format!("{}?{}", url.path(), url.query().unwrap());
+    let page = TestApp::expect(app.get_as(admin, &path).await, 200).await;
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A name is found typed without diacritics or in another case, a renamed
+/// user by the new name, and accounts older than the search key get one
+/// when the server migrates.
+async fn users_are_found_without_diacritics(app: TestApp) {
+    let admin = app.token("admin").await;
+    for q in ["Trần Thị Mai", "tran thi mai", "TRAN THI", "trần thị mai"] {
+        assert_eq!(found(&app, &admin, q).await, ["vp.lanhdao"], "{q}");
+    }
+    assert_eq!(found(&app, &admin, "vp.lanh").await, ["vp.lanhdao"]);
+    assert!(found(&app, &admin, "tran thi hoa").await.is_empty());
+
+    let id = user_id(&app, &admin, "vp.lanhdao").await;
+    TestApp::expect(
+        app.call(
+            &admin,
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&json!({"full_name": "Đỗ Thị Hoà"})),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(found(&app, &admin, "tran thi mai").await.is_empty());
+    assert_eq!(found(&app, &admin, "do thi hoa").await, ["vp.lanhdao"]);
+
+    // Rows from before the key: blank, then filled in by migrating again.
+    let blanked = diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE users SET search_key = ''"),
+        &mut *app.db.conn().unwrap(),
+    )
+    .unwrap();
+    assert!(blanked >= 11, "{blanked}");
+    assert!(found(&app, &admin, "do thi hoa").await.is_empty());
+    assert!(app.db.migrate().unwrap().is_empty());
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM users WHERE search_key = ''"),
+        0
+    );
+    assert_eq!(found(&app, &admin, "do thi hoa").await, ["vp.lanhdao"]);
 }

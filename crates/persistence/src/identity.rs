@@ -49,6 +49,7 @@ pub fn insert_user(conn: &mut DbConnection, new: &NewUser) -> PersistenceResult<
         .values((
             users::username.eq(&new.username),
             users::full_name.eq(&new.full_name),
+            users::search_key.eq(domain::text::fold(&new.full_name)),
             users::email.eq(&new.email),
             users::phone.eq(&new.phone),
             users::primary_unit_id.eq(new.primary_unit_id),
@@ -99,12 +100,29 @@ pub fn update_user(
     mut changes: UserChanges,
 ) -> PersistenceResult<UserRow> {
     changes.updated_at = Some(now());
+    let search_key = changes.full_name.as_deref().map(domain::text::fold);
     affected(
         diesel::update(users::table.find(id))
-            .set(&changes)
+            .set((&changes, search_key.map(|key| users::search_key.eq(key))))
             .execute(conn)?,
     )?;
     get_user(conn, id)
+}
+
+/// Gives every user whose search key is still empty (rows older than the
+/// key) the folded full name; returns how many. Run after migrating.
+pub fn fill_search_keys(conn: &mut DbConnection) -> PersistenceResult<usize> {
+    let missing: Vec<(i64, String)> = users::table
+        .filter(users::search_key.eq(""))
+        .filter(users::full_name.ne(""))
+        .select((users::id, users::full_name))
+        .load(conn)?;
+    for (id, name) in &missing {
+        diesel::update(users::table.find(id))
+            .set(users::search_key.eq(domain::text::fold(name)))
+            .execute(conn)?;
+    }
+    Ok(missing.len())
 }
 
 /// Users whose primary unit lies in one of the given subtrees (`None`: all).
@@ -126,13 +144,14 @@ pub fn list_users(
                 ),
             );
         }
-        if let Some(q) = q.filter(|q| !q.is_empty()) {
-            let pattern = crate::like_pattern(q);
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             query = query.filter(
                 users::username
-                    .like(pattern.clone())
+                    .like(crate::like_pattern(q))
                     .escape('\\')
-                    .or(users::full_name.like(pattern).escape('\\')),
+                    .or(users::search_key
+                        .like(crate::like_pattern(&domain::text::fold(q)))
+                        .escape('\\')),
             );
         }
         query

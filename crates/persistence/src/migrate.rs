@@ -44,7 +44,8 @@ pub(crate) fn sqlite_versions() -> Vec<String> {
 
 impl Db {
     /// Runs every pending migration; on PostgreSQL under an advisory lock so
-    /// several servers starting together migrate once. Returns the names
+    /// several servers starting together migrate once; then fills in what
+    /// the application derives (users' search keys). Returns the names
     /// applied now.
     pub fn migrate(&self) -> PersistenceResult<Vec<String>> {
         let mut conn = self.conn()?;
@@ -69,6 +70,7 @@ impl Db {
                 result?
             }
         };
+        crate::identity::fill_search_keys(&mut conn)?;
         Ok(applied)
     }
 

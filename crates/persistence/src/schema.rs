@@ -68,6 +68,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        search_key -> Text,
     }
 }
 

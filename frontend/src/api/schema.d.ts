@@ -4794,7 +4794,10 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                /** @description Part of the username or full name. */
+                /**
+                 * @description Part of the username or full name; the name is matched without
+                 *     regard to case or diacritics ("tran van" finds "Trần Văn Minh").
+                 */
                 q?: string;
                 limit?: number;
                 offset?: number;

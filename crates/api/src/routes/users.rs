@@ -77,7 +77,8 @@ fn hash_password(password: &str) -> ApiResult<String> {
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    /// Part of the username or full name.
+    /// Part of the username or full name; the name is matched without
+    /// regard to case or diacritics ("tran van" finds "Trần Văn Minh").
     #[validate(length(max = 100))]
     #[param(max_length = 100)]
     pub q: Option<String>,
