@@ -581,6 +581,31 @@ async fn statistics_match_a_hand_computed_fixture(app: TestApp) {
         stats["total"]["counts"]["total"], 5,
         "the cancelled task is not counted"
     );
+    // The province's leader reaches these tasks three ways (issued, followed
+    // up and led inside the province), the specialist one (the office): each
+    // task is counted and listed once all the same.
+    let leader = app.token("lanhdao.ubnd").await;
+    let path = format!("/api/v1/task-stats?directive_id={d}&group_by=lead_unit");
+    let by_leader = TestApp::expect(app.get_as(&leader, &path).await, 200).await;
+    assert_eq!(
+        (&by_leader["rows"], &by_leader["total"]),
+        (&stats["rows"], &stats["total"])
+    );
+    let listed = TestApp::expect(
+        app.get_as(&leader, &format!("/api/v1/tasks?directive_id={d}&limit=50"))
+            .await,
+        200,
+    )
+    .await;
+    let mut ids: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..6).map(id).collect::<Vec<_>>());
+    assert_eq!(listed["total"], 6);
     let by_issuer = TestApp::expect(
         app.get_as(
             &specialist,

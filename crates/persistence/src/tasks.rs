@@ -491,35 +491,85 @@ fn state_groups(f: &TaskFilter) -> Vec<StateGroup> {
     }
 }
 
-/// The tasks matching the filter, as queries whose results are merged: one
-/// per way into the scope and state group (each one index search per unit,
-/// so the cost follows the tasks the filter can match inside the scope, not
-/// every task the scope ever had), or a single one without a scope. Joined
-/// in one OR, the planners weigh the ways together against walking the
-/// whole table or a state or deadline index, and each choice has been seen
-/// to flip with the table's statistics; apart, each way has one good plan.
-fn task_queries(
+/// The tasks matching the filter, as queries whose results are merged: per
+/// state group (the groups' states differ, so no task matches two), one
+/// query per way into the scope (each one index search per unit, so the
+/// cost follows the tasks the filter can match inside the scope, not every
+/// task the scope ever had); or a single one without a scope. Joined in one
+/// OR, the planners weigh the ways together against walking the whole table
+/// or a state or deadline index, and each choice has been seen to flip with
+/// the table's statistics; apart, each way has one good plan.
+fn task_query_groups(
     conn: &mut DbConnection,
     f: &TaskFilter,
-) -> PersistenceResult<Vec<tasks::BoxedQuery<'static, MultiBackend>>> {
-    let groups = state_groups(f);
+) -> PersistenceResult<Vec<Vec<tasks::BoxedQuery<'static, MultiBackend>>>> {
     let Some(roots) = &f.roots else {
-        return Ok(vec![task_query(f, None, false, true)]);
+        return Ok(vec![vec![task_query(f, None, false, true)]]);
     };
     let units = scope_units(conn, roots)?;
-    let mut ways: Vec<TaskCondition> = Vec::new();
-    if groups.is_empty() {
-        ways.extend(ways_into(conn, &units, None)?);
-    }
-    for group in &groups {
-        ways.extend(ways_into(conn, &units, Some(group))?);
-    }
+    let groups = state_groups(f);
     let states_in_way = !groups.is_empty();
     let deadline_index = matches!(units, ScopeUnits::Ids(_));
-    Ok(ways
-        .into_iter()
-        .map(|way| task_query(f, Some(way), states_in_way, deadline_index))
-        .collect())
+    let groups: Vec<Option<&StateGroup>> = if groups.is_empty() {
+        vec![None]
+    } else {
+        groups.iter().map(Some).collect()
+    };
+    let mut out = Vec::with_capacity(groups.len());
+    for group in groups {
+        out.push(
+            ways_into(conn, &units, group)?
+                .into_iter()
+                .map(|way| task_query(f, Some(way), states_in_way, deadline_index))
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// Ids bound to one `IN` list (SQLite takes 32,766 parameters a statement).
+const ROWS_BY_ID: usize = 10_000;
+
+/// Every task matching the filter, each read once by `read` (which selects
+/// what the caller needs of a query's tasks). In each state group the first
+/// way that matches anything is read whole; the group's other ways give
+/// ids (on SQLite from their indexes alone), and only the tasks not seen yet
+/// are read, by id. A province's tasks come in two or three ways at once
+/// (issued and led inside it), which read whole cost each row that often.
+fn read_once<T>(
+    conn: &mut DbConnection,
+    f: &TaskFilter,
+    read: impl Fn(
+        &mut DbConnection,
+        tasks::BoxedQuery<'static, MultiBackend>,
+    ) -> diesel::QueryResult<Vec<T>>,
+    id_of: impl Fn(&T) -> i64,
+) -> PersistenceResult<Vec<T>> {
+    let mut out = Vec::new();
+    for group in task_query_groups(conn, f)? {
+        let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for query in group {
+            if seen.is_empty() {
+                let rows = read(conn, query)?;
+                seen.extend(rows.iter().map(&id_of));
+                out.extend(rows);
+                continue;
+            }
+            let fresh: Vec<i64> = query
+                .select(tasks::id)
+                .load::<i64>(conn)?
+                .into_iter()
+                .filter(|id| seen.insert(*id))
+                .collect();
+            for chunk in fresh.chunks(ROWS_BY_ID) {
+                let by_id = tasks::table
+                    .into_boxed()
+                    .filter(tasks::id.eq_any(chunk.to_vec()));
+                out.extend(read(conn, by_id)?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 type DeadlineTerm =
@@ -648,16 +698,17 @@ pub fn list_tasks(
     }
     // The ways into the scope give each matching task's sort key; the page
     // is cut here and its rows read by id.
-    let mut keys: Vec<(i64, Option<NaiveDate>)> = Vec::new();
-    for query in task_queries(conn, f)? {
-        keys.extend(
+    let mut keys = read_once(
+        conn,
+        f,
+        |conn, query| {
             query
                 .select((tasks::id, tasks::deadline))
-                .load::<(i64, Option<NaiveDate>)>(conn)?,
-        );
-    }
+                .load::<(i64, Option<NaiveDate>)>(conn)
+        },
+        |k| k.0,
+    )?;
     keys.sort_unstable_by_key(|k| k.0);
-    keys.dedup_by_key(|k| k.0);
     let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
     match f.sort {
         // Tasks without a deadline last, as in `list_unscoped`.
@@ -852,46 +903,22 @@ pub struct TaskStatRow {
 }
 
 /// Every task matching the filter (paging ignored), cancelled ones left
-/// out, with the columns statistics need, in id order. Through a scope,
-/// the ways in give ids (from their indexes alone where the index holds the
-/// conditions) and each task's row is then read once: a province's tasks
-/// come in by two or three ways at once (issued and led inside it).
+/// out, with the columns statistics need, in id order.
 pub fn stat_rows(conn: &mut DbConnection, f: &TaskFilter) -> PersistenceResult<Vec<TaskStatRow>> {
-    let mut queries = task_queries(conn, f)?;
-    if queries.len() == 1 {
-        return Ok(queries
-            .remove(0)
-            .filter(tasks::state.ne("cancelled"))
-            .order(tasks::id)
-            .select(TaskStatRow::as_select())
-            .load(conn)?);
-    }
-    let mut ids: Vec<i64> = Vec::new();
-    for query in queries {
-        ids.extend(
+    let mut rows = read_once(
+        conn,
+        f,
+        |conn, query| {
             query
                 .filter(tasks::state.ne("cancelled"))
-                .select(tasks::id)
-                .load::<i64>(conn)?,
-        );
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let mut rows: Vec<TaskStatRow> = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(ROWS_BY_ID) {
-        rows.extend(
-            tasks::table
-                .filter(tasks::id.eq_any(chunk))
                 .select(TaskStatRow::as_select())
-                .load(conn)?,
-        );
-    }
+                .load(conn)
+        },
+        |r| r.id,
+    )?;
     rows.sort_unstable_by_key(|r| r.id);
     Ok(rows)
 }
-
-/// Ids bound to one `IN` list (SQLite takes 32,766 parameters a statement).
-const ROWS_BY_ID: usize = 10_000;
 
 /// The issuer of each directive.
 pub fn directive_issuers(
