@@ -440,6 +440,52 @@ async fn fund_warnings_flag_idle_money_and_late_projects(app: TestApp) {
     .await;
     assert_eq!(early["no_disbursement"], serde_json::json!([]));
     assert_eq!(early["low_rate"], serde_json::json!([]));
+    // Each year's warnings are the rows of that year's report that fail the
+    // checks (the date set before the year: every idle unit is flagged).
+    for y in [year - 1, year] {
+        let warned: Value = TestApp::expect(
+            app.get_as(
+                &manager,
+                &format!(
+                    "/api/v1/fund-reports/warnings?unit_id={province}&programme_id={programme}&year={y}&no_disbursement_after={}-01-01",
+                    y - 1
+                ),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let report: Value = TestApp::expect(
+            app.get_as(
+                &manager,
+                &format!("/api/v1/fund-reports/allocation?unit_id={province}&programme_id={programme}&year_from={y}&year_to={y}"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let rows = report["rows"].as_array().unwrap();
+        let funded = rows.iter().filter(|r| r["allocated"].as_i64().unwrap() > 0);
+        let expected = |keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            funded
+                .clone()
+                .filter(|r| keep(r))
+                .map(|r| r["unit_name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            names(&warned["no_disbursement"]),
+            expected(&|r| r["disbursed"] == 0),
+            "{y}: {warned}"
+        );
+        assert_eq!(
+            names(&warned["low_rate"]),
+            expected(&|r| r["disbursement_rate_bp"]
+                .as_i64()
+                .is_some_and(|bp| bp < 5000)),
+            "{y}: {warned}"
+        );
+    }
     // Out of scope.
     let commune = app.token("xa.tanson").await;
     TestApp::expect(app.get_as(&commune, &url("")).await, 404).await;
