@@ -304,6 +304,33 @@ pub struct TaskFilter {
     pub offset: i64,
 }
 
+impl TaskFilter {
+    /// Every task under `roots` (None: everything), classed as of `today`,
+    /// by deadline, the first 50.
+    pub fn new(roots: Option<Vec<UnitId>>, today: NaiveDate, due_soon_days: u32) -> Self {
+        Self {
+            roots,
+            directive_id: None,
+            issuing_unit_id: None,
+            lead_unit_id: None,
+            coordinating_unit_id: None,
+            specialist_id: None,
+            issuer: None,
+            states: Vec::new(),
+            timeliness: None,
+            deadline_from: None,
+            deadline_to: None,
+            q: None,
+            today,
+            due_soon_days,
+            closed_since: None,
+            sort: TaskSort::DeadlineAsc,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
 /// A condition on tasks, boxed so the ways into a scope are built at run
 /// time.
 type TaskCondition = Box<dyn BoxableExpression<tasks::table, MultiBackend, SqlType = Bool>>;
@@ -1016,24 +1043,9 @@ mod tests {
         conn.set_instrumentation(Statements(seen.clone()));
         let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
         let filter = TaskFilter {
-            roots: Some(vec![1]),
-            directive_id: None,
-            issuing_unit_id: None,
-            lead_unit_id: None,
-            coordinating_unit_id: None,
-            specialist_id: None,
-            issuer: None,
-            states: Vec::new(),
             timeliness: Some(TimelinessFilter::Overdue),
             deadline_from: Some(today - chrono::Days::new(365)),
-            deadline_to: None,
-            q: None,
-            today,
-            due_soon_days: 3,
-            closed_since: None,
-            sort: TaskSort::DeadlineAsc,
-            limit: 50,
-            offset: 0,
+            ..TaskFilter::new(Some(vec![1]), today, 3)
         };
         list_tasks(&mut conn, &filter).unwrap();
         conn.set_instrumentation(diesel::connection::get_default_instrumentation());

@@ -652,26 +652,7 @@ pub fn visible_directive(
 }
 
 pub fn base_filter(roots: Option<Vec<i64>>) -> TaskFilter {
-    TaskFilter {
-        roots,
-        directive_id: None,
-        issuing_unit_id: None,
-        lead_unit_id: None,
-        coordinating_unit_id: None,
-        specialist_id: None,
-        issuer: None,
-        states: Vec::new(),
-        timeliness: None,
-        deadline_from: None,
-        deadline_to: None,
-        q: None,
-        today: today(),
-        due_soon_days: DUE_SOON_DAYS,
-        closed_since: None,
-        sort: TaskSort::DeadlineAsc,
-        limit: 50,
-        offset: 0,
-    }
+    TaskFilter::new(roots, today(), DUE_SOON_DAYS)
 }
 
 /// How to sort the task list.
