@@ -122,13 +122,7 @@ async fn agency_leader_manages_only_the_agency(app: TestApp) {
     let missing = TestApp::expect(app.get_as(&leader, "/api/v1/users/987654321").await, 404).await;
     assert_eq!(outside, missing);
     TestApp::expect(
-        app.call(
-            &leader,
-            Method::PATCH,
-            &format!("/api/v1/users/{commune_officer_id}"),
-            Some(&json!({"full_name": "X"})),
-        )
-        .await,
+        patch_user(&app, &leader, commune_officer_id, json!({"full_name": "X"})).await,
         404,
     )
     .await;
@@ -269,16 +263,23 @@ async fn users_are_created_with_password_rules_and_audited(app: TestApp) {
     assert!(row["request_id"].as_str().unwrap().len() == 36);
 }
 
+/// PATCH /users/{id} with `body`, as `token`.
+async fn patch_user(app: &TestApp, token: &str, id: i64, body: Value) -> reqwest::Response {
+    app.call(
+        token,
+        Method::PATCH,
+        &format!("/api/v1/users/{id}"),
+        Some(&body),
+    )
+    .await
+}
+
 /// PATCH /users: a contact sent is set, one left out is kept, one sent as
 /// `null` is removed; a malformed one is refused by field.
 async fn contacts_are_set_kept_and_removed(app: TestApp) {
     let admin = app.token("admin").await;
     let id = user_id(&app, &admin, "sotc.canbo").await;
-    let path = format!("/api/v1/users/{id}");
-    let patch = |body: Value| {
-        let (app, admin, path) = (&app, &admin, &path);
-        async move { app.call(admin, Method::PATCH, path, Some(&body)).await }
-    };
+    let patch = |body: Value| patch_user(&app, &admin, id, body);
     let set = TestApp::expect(
         patch(json!({"email": "canbo@sotc.gov.vn", "phone": "0210 3812 345"})).await,
         200,
@@ -311,7 +312,11 @@ async fn contacts_are_set_kept_and_removed(app: TestApp) {
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["email", "phone"]);
-    let read = TestApp::expect(app.get_as(&admin, &path).await, 200).await;
+    let read = TestApp::expect(
+        app.get_as(&admin, &format!("/api/v1/users/{id}")).await,
+        200,
+    )
+    .await;
     assert_eq!(
         (&read["email"], &read["phone"]),
         (&Value::Null, &set["phone"])
@@ -346,13 +351,7 @@ async fn users_are_found_without_diacritics(app: TestApp) {
 
     let id = user_id(&app, &admin, "vp.lanhdao").await;
     TestApp::expect(
-        app.call(
-            &admin,
-            Method::PATCH,
-            &format!("/api/v1/users/{id}"),
-            Some(&json!({"full_name": "Đỗ Thị Hoà"})),
-        )
-        .await,
+        patch_user(&app, &admin, id, json!({"full_name": "Đỗ Thị Hoà"})).await,
         200,
     )
     .await;
